@@ -1,0 +1,228 @@
+/**
+ * The bus as service authors see it: request / notify / subscribe / serve over any transport,
+ * speaking JSON-RPC 2.0 on a topic exchange (WIRE.md).
+ */
+import { randomUUID } from "node:crypto";
+import { type Logger, silentLogger } from "../config/logger.js";
+import {
+  contentTypeOf,
+  type DeliveryMode,
+  envelopePayload,
+  JSON_CONTENT_TYPE,
+  makeEnvelope,
+  TEXT_CONTENT_TYPE,
+} from "./envelope.js";
+import { BusClosedError, NoRouteError } from "./errors.js";
+import { encodeRequest, type Params } from "./jsonrpc.js";
+import { ReplyQueue } from "./reply-queue.js";
+import { type DeliveryHandler, ServedQueue } from "./served-queue.js";
+import type { Delivery, QueueSpec, Transport } from "./transport.js";
+import { createTransport, redactUri, type TransportOptions } from "./transports/index.js";
+
+export const DEFAULT_EXCHANGE = "commissaire";
+/** The original client's request timeout. */
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+export interface BusOptions {
+  exchange?: string;
+  logger?: Logger;
+  /** Default for request(); each call may override it. */
+  timeoutMs?: number;
+}
+
+export interface RequestOptions {
+  timeoutMs?: number;
+}
+
+export type StorageEvent = "created" | "updated" | "deleted";
+
+export interface Subscription {
+  readonly queue: string;
+  close(): Promise<void>;
+}
+
+export interface ServeOptions {
+  /** Handlers in flight at most (the in-flight limit). */
+  prefetch: number;
+}
+
+export class Bus {
+  readonly exchange: string;
+  readonly logger: Logger;
+  private readonly replies: ReplyQueue;
+  private readonly timeoutMs: number;
+  private readonly subscriptions = new Set<Subscription>();
+  private closed = false;
+
+  constructor(
+    readonly transport: Transport,
+    options: BusOptions = {},
+  ) {
+    this.exchange = options.exchange ?? DEFAULT_EXCHANGE;
+    this.logger = options.logger ?? silentLogger();
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    transport.declareExchange(this.exchange, "topic");
+    this.replies = new ReplyQueue(transport, this.logger);
+  }
+
+  /** A bus on the transport the URI names (redis://, rediss://, memory://). */
+  static connect(uri: string, options: BusOptions & { transport?: TransportOptions } = {}): Bus {
+    const logger = options.logger ?? silentLogger();
+    const transport = createTransport(uri, {
+      onError: (err) =>
+        logger.warn({ err: err.message, bus: redactUri(uri) }, "bus connection problem"),
+      onReconnect: () =>
+        logger.info({ bus: redactUri(uri) }, "bus reconnected; bindings declared again"),
+      ...options.transport,
+    });
+    return new Bus(transport, { ...options, logger });
+  }
+
+  private ensureOpen(what: string): void {
+    if (this.closed) throw new BusClosedError(what);
+  }
+
+  /**
+   * Calls `<routingKey>` and resolves to its result, or rejects with the error class of its error
+   * (StorageLookupError, ContainerManagerError, RemoteProcedureCallError), a RequestTimeoutError
+   * after timeoutMs, or a NoRouteError at once when no queue is bound for the routing key.
+   */
+  async request<T = unknown>(
+    routingKey: string,
+    params: Params = {},
+    options: RequestOptions = {},
+  ): Promise<T> {
+    this.ensureOpen(`request ${routingKey}`);
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const id = randomUUID();
+    const method = routingKey.slice(routingKey.lastIndexOf(".") + 1);
+    // The timeout covers everything, opening the reply queue included (Redis may be unreachable).
+    const reply = this.replies.expect(id, routingKey, timeoutMs);
+    const envelope = makeEnvelope({
+      payload: encodeRequest(id, method, params),
+      exchange: this.exchange,
+      routingKey,
+      replyTo: this.replies.name,
+    });
+    this.replies
+      .open()
+      .then(() => this.transport.publish(this.exchange, routingKey, envelope))
+      .then(
+        (queues) => {
+          if (queues === 0) this.replies.fail(id, new NoRouteError(this.exchange, routingKey));
+        },
+        (err: Error) => this.replies.fail(id, err),
+      );
+    return (await reply) as T;
+  }
+
+  /** A JSON-RPC notification: no id, no reply. Resolves to how many queues received it. */
+  async notify(routingKey: string, params: Params = {}): Promise<number> {
+    this.ensureOpen(`notify ${routingKey}`);
+    const method = routingKey.slice(routingKey.lastIndexOf(".") + 1);
+    return this.publish(routingKey, encodeRequest(undefined, method, params));
+  }
+
+  /** `notify.storage.<Class>.<event>` with the body of WIRE.md (the model's safe form). */
+  async publishStorageNotification(
+    className: string,
+    event: StorageEvent,
+    model: unknown,
+  ): Promise<number> {
+    this.ensureOpen(`publish a ${className} notification`);
+    const body = JSON.stringify({ event, class: className, model });
+    return this.publish(`notify.storage.${className}.${event}`, body, { deliveryMode: 1 });
+  }
+
+  /** Publishes a JSON text on the exchange. */
+  async publish(
+    routingKey: string,
+    payload: string,
+    options: { deliveryMode?: DeliveryMode } = {},
+  ): Promise<number> {
+    const envelope = makeEnvelope({ payload, exchange: this.exchange, routingKey, ...options });
+    return this.transport.publish(this.exchange, routingKey, envelope);
+  }
+
+  /** Sends a JSON-RPC response text to a reply queue, as the Python services do (text/plain). */
+  async reply(replyTo: string, responseText: string): Promise<void> {
+    const envelope = makeEnvelope({
+      payload: responseText,
+      exchange: "",
+      routingKey: replyTo,
+      contentType: TEXT_CONTENT_TYPE,
+    });
+    await this.transport.publish("", replyTo, envelope);
+  }
+
+  /**
+   * Listens on a binding key (e.g. `notify.storage.#`) with a queue of its own, removed on close.
+   * Each message's JSON body goes to the callback; one that is not JSON is logged and skipped.
+   */
+  async subscribe(
+    bindingKey: string,
+    callback: (body: unknown, delivery: Delivery) => void,
+  ): Promise<Subscription> {
+    this.ensureOpen(`subscribe to ${bindingKey}`);
+    const spec: QueueSpec = {
+      name: `listen-${randomUUID()}`,
+      bindings: [{ exchange: this.exchange, routingKey: bindingKey }],
+      autoDelete: true,
+    };
+    await this.transport.declareQueue(spec);
+    const consumer = this.transport.consume(
+      [spec.name],
+      (delivery) => {
+        const type = contentTypeOf(delivery.envelope);
+        let body: unknown;
+        try {
+          if (type !== JSON_CONTENT_TYPE && type !== TEXT_CONTENT_TYPE)
+            throw new Error(`content type ${type}`);
+          body = JSON.parse(envelopePayload(delivery.envelope));
+        } catch (err) {
+          this.logger.warn(
+            { routingKey: delivery.routingKey, err: (err as Error).message },
+            "unreadable message skipped",
+          );
+          return;
+        }
+        try {
+          callback(body, delivery);
+        } catch (err) {
+          this.logger.error({ err, routingKey: delivery.routingKey }, "subscriber callback failed");
+        }
+      },
+      { prefetch: 1, noAck: true },
+    );
+    const subscription: Subscription = {
+      queue: spec.name,
+      close: async () => {
+        this.subscriptions.delete(subscription);
+        await consumer.stop();
+        await this.transport.deleteQueue(spec);
+      },
+    };
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  /** Declares a shared queue and hands its deliveries to a handler (see ServedQueue). */
+  async serve(
+    spec: QueueSpec,
+    handler: DeliveryHandler,
+    options: ServeOptions,
+  ): Promise<ServedQueue> {
+    this.ensureOpen(`serve ${spec.name}`);
+    await this.transport.declareQueue(spec);
+    return new ServedQueue(this.transport, [spec.name], handler, options.prefetch, this.logger);
+  }
+
+  /** Fails calls still waiting, removes the reply queue and subscriptions, closes the transport. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.replies.close();
+    for (const s of [...this.subscriptions]) await s.close().catch(() => undefined);
+    await this.transport.close();
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * JSON-RPC 2.0 codec of the wire contract (WIRE.md section 1): building requests, notifications and
+ * responses, and judging an incoming request before anything runs it.
+ */
+import {
+  InvalidParamsError,
+  InvalidRequestError,
+  ParseError,
+  type RemoteProcedureCallError,
+} from "./errors.js";
+
+export type Params = Record<string, unknown> | unknown[];
+export type RequestId = string | number;
+
+export interface JsonRpcRequest {
+  jsonrpc: "2.0";
+  id?: RequestId;
+  method: string;
+  params: Params;
+}
+
+export interface JsonRpcResponse {
+  jsonrpc: "2.0";
+  id: RequestId | null;
+  result?: unknown;
+  error?: { code: number; message: string; data?: unknown };
+}
+
+/** The id a response carries when the request could not be parsed (the original's choice). */
+export const UNKNOWN_ID = -1;
+
+export function methodOfRoutingKey(routingKey: string): string {
+  const dot = routingKey.lastIndexOf(".");
+  return dot < 0 ? routingKey : routingKey.slice(dot + 1);
+}
+
+export function encodeRequest(id: RequestId | undefined, method: string, params: Params): string {
+  return JSON.stringify(
+    id === undefined ? { jsonrpc: "2.0", method, params } : { jsonrpc: "2.0", id, method, params },
+  );
+}
+
+export function encodeResult(id: RequestId | null, result: unknown): string {
+  return JSON.stringify({ jsonrpc: "2.0", id, result: result === undefined ? null : result });
+}
+
+export function encodeError(id: RequestId | null, error: RemoteProcedureCallError): string {
+  return JSON.stringify({ jsonrpc: "2.0", id, error: error.toJSON() });
+}
+
+export type ParsedRequest =
+  | { ok: true; request: JsonRpcRequest }
+  | { ok: false; id: RequestId; error: RemoteProcedureCallError };
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Parses and checks a request body. The method must equal the last element of the routing key it
+ * arrived on, so a message cannot reach a method other than the one it was routed for.
+ */
+export function parseRequest(text: string, routingKey: string): ParsedRequest {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (err) {
+    return {
+      ok: false,
+      id: UNKNOWN_ID,
+      error: new ParseError(`body is not valid JSON: ${(err as Error).message}`),
+    };
+  }
+  if (!isPlainObject(body)) {
+    const got = Array.isArray(body) ? "an array" : body === null ? "null" : typeof body;
+    return {
+      ok: false,
+      id: UNKNOWN_ID,
+      error: new InvalidRequestError(`body must be a JSON-RPC object, got ${got}`),
+    };
+  }
+  const rawId = body.id;
+  const id: RequestId = typeof rawId === "string" || typeof rawId === "number" ? rawId : UNKNOWN_ID;
+  if (
+    rawId !== undefined &&
+    rawId !== null &&
+    typeof rawId !== "string" &&
+    typeof rawId !== "number"
+  ) {
+    return { ok: false, id, error: new InvalidRequestError("id must be a string or a number") };
+  }
+  if (body.jsonrpc !== "2.0") {
+    return { ok: false, id, error: new InvalidRequestError('member "jsonrpc" must be "2.0"') };
+  }
+  if (typeof body.method !== "string" || body.method === "") {
+    return {
+      ok: false,
+      id,
+      error: new InvalidRequestError('member "method" must be a non-empty string'),
+    };
+  }
+  const expected = methodOfRoutingKey(routingKey);
+  if (body.method !== expected) {
+    return {
+      ok: false,
+      id,
+      error: new InvalidRequestError(
+        `method "${body.method}" does not match routing key "${routingKey}" (expected "${expected}")`,
+      ),
+    };
+  }
+  const params = body.params === undefined || body.params === null ? {} : body.params;
+  if (!isPlainObject(params) && !Array.isArray(params)) {
+    return { ok: false, id, error: new InvalidParamsError("params must be an object or an array") };
+  }
+  const request: JsonRpcRequest = { jsonrpc: "2.0", method: body.method, params };
+  if (rawId !== undefined && rawId !== null) request.id = rawId as RequestId;
+  return { ok: true, request };
+}
+
+/**
+ * Reads a response body. Besides the plain JSON-RPC response, accepts the early Python services'
+ * form {"result": "<the response as a JSON string>"} so either generation of peer can answer us.
+ */
+export function parseResponse(text: string): JsonRpcResponse | null {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (isPlainObject(body) && body.jsonrpc === undefined && typeof body.result === "string") {
+    try {
+      body = JSON.parse(body.result);
+    } catch {
+      return null;
+    }
+  }
+  if (!isPlainObject(body) || !("result" in body || "error" in body)) return null;
+  return body as unknown as JsonRpcResponse;
+}

@@ -1,0 +1,245 @@
+/**
+ * A consumer on Redis lists: takes messages with the pop-and-record script while there are some
+ * (several per round trip), blocks in BRPOP when there are none, records what BRPOP returns, and
+ * settles deliveries. Runs on a connection of its own because BRPOP blocks it.
+ */
+import type { Redis } from "ioredis";
+import { type Envelope, isRedelivered, parseEnvelope } from "../../envelope.js";
+import type { ConsumeOptions, Consumer, Delivery, DeliveryCallback } from "../../transport.js";
+import { consumeKeys, queueOfKey, UNACKED, UNACKED_INDEX } from "./keys.js";
+import type { ScriptedRedis } from "./scripts.js";
+
+/** What the consumer needs from its transport (kept narrow so the two stay separately testable). */
+export interface ConsumerHost {
+  readonly command: ScriptedRedis;
+  newBlockingConnection(): ScriptedRedis;
+  restoreByTag(tag: string, atConsumingEnd: boolean): Promise<boolean>;
+  readonly blockSeconds: number;
+  reportError(error: Error): void;
+}
+
+const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
+const nowSeconds = (): number => Date.now() / 1000;
+
+export class RedisConsumer implements Consumer {
+  private readonly keys: string[];
+  private readonly unsettled = new Map<string, Delivery>();
+  private readonly blocking: ScriptedRedis;
+  private clientId: number | null = null;
+  private stopped = false;
+  private blocked = false;
+  private wake: (() => void) | null = null;
+  private readonly done: Promise<void>;
+
+  constructor(
+    private readonly host: ConsumerHost,
+    queues: readonly string[],
+    private readonly callback: DeliveryCallback,
+    private readonly options: ConsumeOptions,
+  ) {
+    this.keys = consumeKeys(queues);
+    this.blocking = host.newBlockingConnection();
+    this.blocking.on("ready", () => {
+      this.clientId = null;
+      this.blocking.client("ID").then(
+        (id) => (this.clientId = Number(id)),
+        () => undefined,
+      );
+    });
+    this.done = this.loop();
+  }
+
+  get inFlight(): number {
+    return this.unsettled.size;
+  }
+
+  /** Tags this consumer holds, for the transport's visibility heartbeat. */
+  heldTags(): string[] {
+    return [...this.unsettled.keys()];
+  }
+
+  private hasCapacity(): boolean {
+    return this.options.noAck || this.unsettled.size < this.options.prefetch;
+  }
+
+  private waitForCapacity(): Promise<void> {
+    return new Promise((resolve) => (this.wake = resolve));
+  }
+
+  private freed(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+
+  private async loop(): Promise<void> {
+    let failures = 0;
+    while (!this.stopped) {
+      if (!this.hasCapacity()) {
+        await this.waitForCapacity();
+        continue;
+      }
+      try {
+        const room = this.options.noAck ? 100 : this.options.prefetch - this.unsettled.size;
+        const flat = await this.blocking.popAndRecord(
+          2 + this.keys.length,
+          UNACKED,
+          UNACKED_INDEX,
+          ...this.keys,
+          room,
+          nowSeconds(),
+          this.options.noAck ? "0" : "1",
+        );
+        if (flat.length > 0) {
+          for (let i = 0; i < flat.length; i += 2) this.deliver(flat[i]!, flat[i + 1]!, true);
+          failures = 0;
+          continue;
+        }
+        if (this.stopped) break;
+        this.blocked = true;
+        const popped = await this.blocking.brpop(...this.keys, this.host.blockSeconds);
+        this.blocked = false;
+        failures = 0;
+        if (!popped) continue;
+        const [key, raw] = popped;
+        if (this.stopped) {
+          // Taken after stop() began: it never reached a handler, so it goes back untouched.
+          await this.host.command.rpush(key, raw);
+          break;
+        }
+        this.deliver(key, raw, false);
+      } catch (err) {
+        this.blocked = false;
+        if (this.stopped) break;
+        failures += 1;
+        this.host.reportError(err as Error);
+        await delay(Math.min(2000, 100 * 2 ** Math.min(failures, 5)));
+      }
+    }
+  }
+
+  private deliver(key: string, raw: string, recorded: boolean): void {
+    const queue = queueOfKey(key);
+    const envelope =
+      parseEnvelope(raw) ?? ({ body: raw, headers: {}, properties: {} } as unknown as Envelope);
+    const info = envelope.properties.delivery_info ?? { exchange: "", routing_key: "" };
+    const tag =
+      typeof envelope.properties.delivery_tag === "string" ? envelope.properties.delivery_tag : "";
+    const delivery: Delivery = {
+      envelope,
+      queue,
+      exchange: typeof info.exchange === "string" ? info.exchange : "",
+      routingKey: typeof info.routing_key === "string" ? info.routing_key : "",
+      redelivered: isRedelivered(envelope),
+      tag,
+      size: Buffer.byteLength(raw),
+    };
+    if (!this.options.noAck && tag !== "") {
+      this.unsettled.set(tag, delivery);
+      if (!recorded) {
+        // kombu's QoS.append. Sent on the command connection, ahead of this delivery's ack, so
+        // the record can never land after the ack that removes it.
+        this.host.command
+          .multi()
+          .zadd(UNACKED_INDEX, nowSeconds(), tag)
+          .hset(
+            UNACKED,
+            tag,
+            `[${raw}, ${JSON.stringify(delivery.exchange)}, ${JSON.stringify(delivery.routingKey)}]`,
+          )
+          .exec()
+          .catch((e: Error) => this.host.reportError(e));
+      }
+    }
+    this.callback(delivery);
+  }
+
+  async ack(delivery: Delivery): Promise<void> {
+    if (!this.unsettled.delete(delivery.tag)) return;
+    try {
+      await this.host.command
+        .multi()
+        .zrem(UNACKED_INDEX, delivery.tag)
+        .hdel(UNACKED, delivery.tag)
+        .exec();
+    } finally {
+      this.freed();
+    }
+  }
+
+  async reject(delivery: Delivery, requeue: boolean): Promise<void> {
+    if (!this.unsettled.delete(delivery.tag)) return;
+    try {
+      if (requeue) await this.host.restoreByTag(delivery.tag, false);
+      else
+        await this.host.command
+          .multi()
+          .zrem(UNACKED_INDEX, delivery.tag)
+          .hdel(UNACKED, delivery.tag)
+          .exec();
+    } finally {
+      this.freed();
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (!this.stopped) {
+      this.stopped = true;
+      this.freed();
+      await this.unblock();
+    }
+    // If Redis is unreachable the loop may be waiting on a command that never returns: drop the
+    // connection, which fails that command and lets the loop see it was stopped.
+    let finished = false;
+    await Promise.race([
+      this.done.then(() => (finished = true)),
+      delay((this.host.blockSeconds + 1) * 1000),
+    ]);
+    if (!finished) this.blocking.disconnect();
+    await this.done;
+    await closeConnection(this.blocking);
+  }
+
+  /**
+   * Ends a BRPOP at once without taking anything (CLIENT UNBLOCK makes it time out). The BRPOP may
+   * not have reached the server yet, so this repeats until the loop has ended; at worst the loop
+   * ends by itself when the BRPOP times out (blockSeconds).
+   */
+  private async unblock(): Promise<void> {
+    let finished = false;
+    void this.done.then(() => (finished = true));
+    for (let i = 0; i < 20 && !finished; i++) {
+      if (this.blocked && this.clientId !== null) {
+        await this.host.command.client("UNBLOCK", this.clientId).catch(() => undefined);
+      }
+      await Promise.race([this.done, delay(50)]);
+    }
+  }
+
+  async restoreUnsettled(): Promise<number> {
+    const held = [...this.unsettled.keys()];
+    this.unsettled.clear();
+    let restored = 0;
+    for (const tag of held) if (await this.host.restoreByTag(tag, true)) restored += 1;
+    this.freed();
+    return restored;
+  }
+}
+
+/** QUIT, and if the server does not answer within the deadline, drop the socket. */
+export async function closeConnection(redis: Redis, deadlineMs = 2000): Promise<void> {
+  if (redis.status === "end") return;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, deadlineMs);
+  });
+  await Promise.race([
+    redis.quit().then(
+      () => undefined,
+      () => undefined,
+    ),
+    timeout,
+  ]);
+  clearTimeout(timer);
+  redis.disconnect();
+}

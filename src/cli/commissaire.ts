@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+/** `commissaire`: the operators' and scripts' command (call, notify, listen, service). */
+import { Command } from "commander";
+import { reportFatal } from "../service/main.js";
+import { packageVersion } from "../version.js";
+import { callCommand } from "./commands/call.js";
+import { listenCommand } from "./commands/listen.js";
+import { notifyCommand } from "./commands/notify.js";
+import { serviceCommand } from "./commands/service.js";
+
+const program = new Command("commissaire")
+  .description("Commissaire services: call and watch them on the message bus, or run one")
+  .version(packageVersion(), "--version")
+  .showHelpAfterError()
+  .exitOverride();
+for (const sub of [callCommand(), notifyCommand(), listenCommand(), serviceCommand()]) {
+  program.addCommand(sub.exitOverride().showHelpAfterError());
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  const code = (err as { code?: string }).code;
+  if (typeof code === "string" && code.startsWith("commander.")) {
+    process.exitCode =
+      code === "commander.helpDisplayed" ||
+      code === "commander.version" ||
+      code === "commander.help"
+        ? 0
+        : 2;
+  } else {
+    process.exitCode = reportFatal("commissaire", err);
+  }
+}

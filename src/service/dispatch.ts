@@ -1,0 +1,135 @@
+/**
+ * One delivery to one handler: decode and judge the request, find `on_<method>`, bind params, run
+ * it, reply with its result or the error code of WIRE.md. Bad input is answered (when someone waits
+ * for an answer), logged once, and never breaks the service.
+ */
+import type { Bus } from "../bus/bus.js";
+import {
+  contentTypeOf,
+  envelopePayload,
+  JSON_CONTENT_TYPE,
+  TEXT_CONTENT_TYPE,
+} from "../bus/envelope.js";
+import {
+  errorToWire,
+  InvalidRequestError,
+  MethodNotFoundError,
+  ParseError,
+  type RemoteProcedureCallError,
+} from "../bus/errors.js";
+import {
+  encodeError,
+  encodeResult,
+  parseRequest,
+  type RequestId,
+  UNKNOWN_ID,
+} from "../bus/jsonrpc.js";
+import type { Delivery } from "../bus/transport.js";
+import type { Logger } from "../config/logger.js";
+import type { MessageContext } from "./context.js";
+import { bindParams, type ParamSchemas } from "./params.js";
+
+export type Handler = (params: any, context: MessageContext) => unknown;
+
+export interface DispatchTarget {
+  readonly bus: Bus;
+  readonly logger: Logger;
+  readonly maxBodyBytes: number;
+  readonly params: ParamSchemas;
+  /** The handler of a method, or undefined when the service has none. */
+  handlerFor(method: string): Handler | undefined;
+}
+
+const METHOD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Finds `on_<method>` on an object (own or inherited), never a property of Object.prototype. */
+export function findHandler(target: object, method: string): Handler | undefined {
+  if (!METHOD_NAME.test(method)) return undefined;
+  const fn = (target as Record<string, unknown>)[`on_${method}`];
+  if (typeof fn !== "function" || Object.hasOwn(Object.prototype, `on_${method}`)) {
+    return undefined;
+  }
+  return (fn as Handler).bind(target);
+}
+
+export async function dispatch(target: DispatchTarget, delivery: Delivery): Promise<void> {
+  const { envelope, routingKey } = delivery;
+  const replyTo =
+    typeof envelope.properties.reply_to === "string" && envelope.properties.reply_to !== ""
+      ? envelope.properties.reply_to
+      : undefined;
+  const log = target.logger.child({ routingKey, tag: delivery.tag });
+
+  const answerError = async (
+    id: RequestId | null,
+    error: RemoteProcedureCallError,
+    logged: boolean,
+  ) => {
+    if (!logged) log.warn({ code: error.code, reason: error.message }, "request refused");
+    if (replyTo) await target.bus.reply(replyTo, encodeError(id, error));
+  };
+
+  if (delivery.size > target.maxBodyBytes) {
+    const error = new InvalidRequestError(
+      `message of ${delivery.size} bytes exceeds the limit of ${target.maxBodyBytes} bytes`,
+    );
+    return answerError(UNKNOWN_ID, error, false);
+  }
+  const type = contentTypeOf(envelope);
+  if (type !== JSON_CONTENT_TYPE && type !== TEXT_CONTENT_TYPE) {
+    // Never decode anything but JSON (a pickle, above all).
+    const error = new ParseError(
+      `content type "${type}" is not accepted; requests must be ${JSON_CONTENT_TYPE}`,
+    );
+    return answerError(UNKNOWN_ID, error, false);
+  }
+  const parsed = parseRequest(envelopePayload(envelope), routingKey);
+  if (!parsed.ok) return answerError(parsed.id, parsed.error, false);
+
+  const { request } = parsed;
+  const id = request.id;
+  const handler = target.handlerFor(request.method);
+  if (!handler) {
+    return answerError(
+      id ?? UNKNOWN_ID,
+      new MethodNotFoundError(`method "${request.method}" not found`),
+      false,
+    );
+  }
+
+  let responded = false;
+  const respond = async (result: unknown): Promise<void> => {
+    if (responded) throw new Error(`already responded to ${request.method} (${String(id)})`);
+    responded = true;
+    if (replyTo) await target.bus.reply(replyTo, encodeResult(id ?? UNKNOWN_ID, result));
+  };
+  const context: MessageContext = {
+    routingKey,
+    method: request.method,
+    id,
+    replyTo,
+    headers: envelope.headers,
+    body: envelopePayload(envelope),
+    redelivered: delivery.redelivered,
+    bus: target.bus,
+    logger: log,
+    respond,
+    get responded() {
+      return responded;
+    },
+  };
+
+  let result: unknown;
+  try {
+    const params = bindParams(request.method, request.params, target.params[request.method]);
+    result = await handler(params, context);
+  } catch (err) {
+    const error = errorToWire(err);
+    if (error.code === -32603) log.error({ err }, `${request.method} failed`);
+    else log.warn({ code: error.code, reason: error.message }, `${request.method} refused`);
+    if (responded) return;
+    responded = true;
+    return answerError(id ?? UNKNOWN_ID, error, true);
+  }
+  if (!responded) await respond(result);
+}

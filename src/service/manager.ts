@@ -1,0 +1,141 @@
+/**
+ * ServiceManager: N worker processes of one service. A worker that dies is started again (with
+ * backoff, logged); SIGTERM/SIGINT stops them all gracefully; the exit code says whether every
+ * worker stopped cleanly.
+ */
+import { type ChildProcess, fork } from "node:child_process";
+import type { Logger } from "../config/logger.js";
+
+/** Set in a worker's environment: the same program then runs one service instead of a manager. */
+export const WORKER_ENV = "COMMISSAIRE_WORKER";
+
+export interface ServiceManagerOptions {
+  /** The program each worker runs (usually the service's own bin). */
+  script: string;
+  args?: string[];
+  count: number;
+  logger: Logger;
+  /** Restart delay: doubles from initial to max; reset once a worker has lived for max. */
+  backoffInitialMs?: number;
+  backoffMaxMs?: number;
+  /** After this, workers still running at stop are killed (SIGKILL). */
+  stopTimeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+interface Worker {
+  slot: number;
+  child: ChildProcess;
+  startedAt: number;
+  exited: Promise<number>;
+}
+
+export class ServiceManager {
+  private readonly workers = new Map<number, Worker>();
+  private readonly failures = new Map<number, number>();
+  private readonly restartTimers = new Set<NodeJS.Timeout>();
+  private stopping = false;
+  private readonly options: Required<Omit<ServiceManagerOptions, "env">> & {
+    env?: NodeJS.ProcessEnv;
+  };
+
+  constructor(options: ServiceManagerOptions) {
+    if (!Number.isInteger(options.count) || options.count < 1) {
+      throw new Error(`the number of workers must be a positive integer, got ${options.count}`);
+    }
+    this.options = {
+      args: [],
+      backoffInitialMs: 500,
+      backoffMaxMs: 30_000,
+      stopTimeoutMs: 35_000,
+      ...options,
+    };
+  }
+
+  /** PIDs of the workers running now. */
+  pids(): number[] {
+    return [...this.workers.values()].map((w) => w.child.pid!).filter(Boolean);
+  }
+
+  start(): void {
+    for (let slot = 0; slot < this.options.count; slot++) this.spawn(slot);
+  }
+
+  private spawn(slot: number): void {
+    const child = fork(this.options.script, this.options.args, {
+      env: { ...process.env, ...this.options.env, [WORKER_ENV]: String(slot) },
+      stdio: "inherit",
+    });
+    const exited = new Promise<number>((resolve) => {
+      child.once("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+    });
+    const worker: Worker = { slot, child, startedAt: Date.now(), exited };
+    this.workers.set(slot, worker);
+    this.options.logger.info({ slot, pid: child.pid }, "worker started");
+    void exited.then((code) => this.onExit(worker, code));
+  }
+
+  private onExit(worker: Worker, code: number): void {
+    if (this.workers.get(worker.slot) === worker) this.workers.delete(worker.slot);
+    if (this.stopping) {
+      this.options.logger.info(
+        { slot: worker.slot, pid: worker.child.pid, code },
+        "worker stopped",
+      );
+      return;
+    }
+    const lived = Date.now() - worker.startedAt;
+    const failures =
+      lived >= this.options.backoffMaxMs ? 1 : (this.failures.get(worker.slot) ?? 0) + 1;
+    this.failures.set(worker.slot, failures);
+    const delay = Math.min(
+      this.options.backoffMaxMs,
+      this.options.backoffInitialMs * 2 ** (failures - 1),
+    );
+    this.options.logger.warn(
+      { slot: worker.slot, pid: worker.child.pid, code, restartInMs: delay },
+      "worker exited unexpectedly; restarting",
+    );
+    const timer = setTimeout(() => {
+      this.restartTimers.delete(timer);
+      if (!this.stopping) this.spawn(worker.slot);
+    }, delay);
+    this.restartTimers.add(timer);
+  }
+
+  /** Stops every worker gracefully (SIGTERM), killing those still running after the timeout. */
+  async stop(): Promise<number> {
+    this.stopping = true;
+    for (const t of this.restartTimers) clearTimeout(t);
+    this.restartTimers.clear();
+    const workers = [...this.workers.values()];
+    for (const w of workers) w.child.kill("SIGTERM");
+    const killTimer = setTimeout(() => {
+      for (const w of workers) {
+        if (w.child.exitCode === null && w.child.signalCode === null) {
+          this.options.logger.error(
+            { slot: w.slot, pid: w.child.pid },
+            "worker did not stop in time; killed",
+          );
+          w.child.kill("SIGKILL");
+        }
+      }
+    }, this.options.stopTimeoutMs);
+    const codes = await Promise.all(workers.map((w) => w.exited));
+    clearTimeout(killTimer);
+    const clean = codes.every((c) => c === 0);
+    this.options.logger.info({ clean }, "all workers stopped");
+    return clean ? 0 : 1;
+  }
+
+  /** Starts the workers and runs until SIGTERM/SIGINT; resolves to the exit code. */
+  async run(): Promise<number> {
+    this.start();
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      process.once("SIGTERM", () => resolve("SIGTERM"));
+      process.once("SIGINT", () => resolve("SIGINT"));
+    });
+    this.options.logger.info({ signal }, "stopping all workers");
+    return this.stop();
+  }
+}

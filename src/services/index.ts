@@ -1,0 +1,7 @@
+/** The services `commissaire service <name>` can run. */
+import type { ServiceDefinition } from "../service/definition.js";
+import { exampleService } from "./example/service.js";
+
+export const builtinServices: Record<string, ServiceDefinition> = {
+  [exampleService.name]: exampleService,
+};
