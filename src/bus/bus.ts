@@ -217,12 +217,28 @@ export class Bus {
     return new ServedQueue(this.transport, [spec.name], handler, options.prefetch, this.logger);
   }
 
-  /** Fails calls still waiting, removes the reply queue and subscriptions, closes the transport. */
-  async close(): Promise<void> {
+  /**
+   * Fails calls still waiting, removes the reply queue and subscriptions, closes the transport.
+   * When that cannot finish within deadlineMs (the server is unreachable), connections are dropped.
+   */
+  async close(deadlineMs = 5000): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.replies.close();
-    for (const s of [...this.subscriptions]) await s.close().catch(() => undefined);
-    await this.transport.close();
+    const graceful = (async () => {
+      await this.replies.close();
+      for (const s of [...this.subscriptions]) await s.close().catch(() => undefined);
+      await this.transport.close();
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), deadlineMs);
+    });
+    const late = await Promise.race([graceful.then(() => false), timedOut]);
+    clearTimeout(timer);
+    if (late) {
+      this.logger.warn({ deadlineMs }, "bus close did not finish in time; connections dropped");
+      this.transport.abort();
+      graceful.catch(() => undefined);
+    }
   }
 }

@@ -68,4 +68,6 @@ export interface Transport {
   consume(queues: string[], callback: DeliveryCallback, options: ConsumeOptions): Consumer;
   /** Stops every consumer, restores what they hold unsettled, releases connections. */
   close(): Promise<void>;
+  /** Drops every connection at once (when close() cannot finish: the server is unreachable). */
+  abort(): void;
 }

@@ -2,12 +2,12 @@
  * Real servers for integration tests, started on free loopback ports and stopped by PID (also when
  * the test process exits early).
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Redis } from "ioredis";
+import { Redis, type RedisOptions } from "ioredis";
 import { waitFor } from "../../src/testing/index.js";
 
 const children = new Set<ChildProcess>();
@@ -31,10 +31,10 @@ export function freePort(): Promise<number> {
 export function startProcess(
   command: string,
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; stdin?: boolean } = {},
 ): ChildProcess {
   const child = spawn(command, args, {
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: [options.stdin ? "pipe" : "ignore", "pipe", "pipe"],
     env: { ...process.env, ...options.env },
     cwd: options.cwd,
   });
@@ -63,24 +63,35 @@ export async function stopProcess(
   return code;
 }
 
+export interface RedisServerOptions {
+  /** Serve TLS only (server certificate and the CA that signed it). */
+  tls?: { certFile: string; keyFile: string; caFile: string };
+  password?: string;
+}
+
 export class RedisServer {
   private child: ChildProcess | null = null;
   private constructor(
     readonly port: number,
     private readonly dir: string,
+    private readonly options: RedisServerOptions,
   ) {}
 
-  static async start(): Promise<RedisServer> {
-    const server = new RedisServer(
-      await freePort(),
-      mkdtempSync(join(tmpdir(), "commissaire-redis-")),
-    );
+  static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
+    const dir = mkdtempSync(join(tmpdir(), "commissaire-redis-"));
+    const server = new RedisServer(await freePort(), dir, options);
     await server.launch();
     return server;
   }
 
   url(db = 0): string {
-    return `redis://127.0.0.1:${this.port}/${db}`;
+    const { tls, password } = this.options;
+    const auth = password ? `:${encodeURIComponent(password)}@` : "";
+    if (tls) {
+      const ca = encodeURIComponent(tls.caFile);
+      return `rediss://${auth}127.0.0.1:${this.port}/${db}?ssl_ca_certs=${ca}`;
+    }
+    return `redis://${auth}127.0.0.1:${this.port}/${db}`;
   }
 
   get pid(): number | undefined {
@@ -88,23 +99,22 @@ export class RedisServer {
   }
 
   private async launch(): Promise<void> {
-    this.child = startProcess("redis-server", [
-      "--port",
-      String(this.port),
-      "--bind",
-      "127.0.0.1",
-      "--save",
-      "",
-      "--appendonly",
-      "no",
-      "--dir",
-      this.dir,
-      "--daemonize",
-      "no",
-      "--loglevel",
-      "warning",
-    ]);
-    const probe = new Redis(this.port, "127.0.0.1", {
+    const { tls, password } = this.options;
+    const listen = tls
+      ? ["--port", "0", "--tls-port", String(this.port), "--tls-cert-file", tls.certFile].concat([
+          "--tls-key-file",
+          tls.keyFile,
+          "--tls-ca-cert-file",
+          tls.caFile,
+          "--tls-auth-clients",
+          "no",
+        ])
+      : ["--port", String(this.port)];
+    const rest = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", this.dir]
+      .concat(["--daemonize", "no", "--loglevel", "warning"])
+      .concat(password ? ["--requirepass", password] : []);
+    this.child = startProcess("redis-server", [...listen, ...rest]);
+    const probe = this.client(0, {
       lazyConnect: true,
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
@@ -126,8 +136,14 @@ export class RedisServer {
   }
 
   /** A plain client of this server, for looking at keys. */
-  client(db = 0): Redis {
-    return new Redis(this.port, "127.0.0.1", { db });
+  client(db = 0, extra: RedisOptions = {}): Redis {
+    const { tls, password } = this.options;
+    return new Redis(this.port, "127.0.0.1", {
+      db,
+      ...(password ? { password } : {}),
+      ...(tls ? { tls: { ca: readFileSync(tls.caFile) } } : {}),
+      ...extra,
+    });
   }
 
   async stop(): Promise<void> {
@@ -145,4 +161,197 @@ export class RedisServer {
     await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+export interface EtcdTls {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+}
+
+/** A one-member etcd (Debian's etcd-server, v3 API) on free loopback ports. */
+export class EtcdServer {
+  private child: ChildProcess | null = null;
+  private output = "";
+  private constructor(
+    readonly port: number,
+    private readonly peerPort: number,
+    private readonly dir: string,
+    readonly tls?: EtcdTls,
+  ) {}
+
+  static async start(options: { tls?: EtcdTls } = {}): Promise<EtcdServer> {
+    const server = new EtcdServer(
+      await freePort(),
+      await freePort(),
+      mkdtempSync(join(tmpdir(), "commissaire-etcd-")),
+      options.tls,
+    );
+    await server.launch();
+    return server;
+  }
+
+  get url(): string {
+    return `${this.tls ? "https" : "http"}://127.0.0.1:${this.port}`;
+  }
+
+  /** etcdctl's arguments for this server (endpoint and, with TLS, the test's certificates). */
+  ctlArgs(): string[] {
+    const args = [`--endpoints=${this.url}`];
+    if (this.tls)
+      args.push(
+        `--cacert=${this.tls.caFile}`,
+        `--cert=${this.tls.certFile}`,
+        `--key=${this.tls.keyFile}`,
+      );
+    return args;
+  }
+
+  private async launch(): Promise<void> {
+    const peer = `http://127.0.0.1:${this.peerPort}`;
+    const args = [
+      "--name",
+      "test",
+      "--data-dir",
+      join(this.dir, "data"),
+      "--listen-client-urls",
+      this.url,
+      "--advertise-client-urls",
+      this.url,
+      "--listen-peer-urls",
+      peer,
+      "--initial-advertise-peer-urls",
+      peer,
+      "--initial-cluster",
+      `test=${peer}`,
+      "--log-level",
+      "warn",
+      "--logger",
+      "zap",
+    ];
+    if (this.tls) {
+      args.push(
+        "--cert-file",
+        this.tls.certFile,
+        "--key-file",
+        this.tls.keyFile,
+        "--client-cert-auth",
+        "--trusted-ca-file",
+        this.tls.caFile,
+      );
+    }
+    this.child = startProcess("etcd", args);
+    this.child.stderr!.on("data", (d) => (this.output += d));
+    await waitFor(
+      () => {
+        if (this.child?.exitCode !== null) throw new Error(`etcd exited: ${this.output}`);
+        return this.ctl("endpoint", "health").then(
+          () => true,
+          () => false,
+        );
+      },
+      { timeoutMs: 20_000, intervalMs: 100, what: `etcd on port ${this.port}` },
+    );
+  }
+
+  /** Runs etcdctl against this server; resolves to its stdout. */
+  ctl(...args: string[]): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const child = startProcess("etcdctl", [...this.ctlArgs(), "--command-timeout=3s", ...args], {
+        env: { ETCDCTL_API: "3" },
+      });
+      let out = "";
+      let err = "";
+      child.stdout!.on("data", (d) => (out += d));
+      child.stderr!.on("data", (d) => (err += d));
+      child.once("exit", (code) =>
+        code === 0 ? resolve(out) : reject(new Error(`etcdctl ${args.join(" ")}: ${err}`)),
+      );
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.child) await stopProcess(this.child);
+    this.child = null;
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.launch();
+  }
+
+  async destroy(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** A CA, a server certificate for 127.0.0.1 and a client certificate, made with openssl. */
+export function makeTlsFiles(): EtcdTls & {
+  dir: string;
+  clientCertFile: string;
+  clientKeyFile: string;
+} {
+  const dir = mkdtempSync(join(tmpdir(), "commissaire-tls-"));
+  const f = (name: string) => join(dir, name);
+  const ssl = (...args: string[]) => execFileSync("openssl", args, { stdio: "pipe" });
+  ssl(
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=test-ca",
+    "-keyout",
+    f("ca.key"),
+    "-out",
+    f("ca.pem"),
+  );
+  writeFileSync(
+    f("server.ext"),
+    "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n",
+  );
+  writeFileSync(f("client.ext"), "extendedKeyUsage=clientAuth\n");
+  for (const who of ["server", "client"]) {
+    ssl(
+      "req",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-subj",
+      `/CN=${who}`,
+      "-keyout",
+      f(`${who}.key`),
+      "-out",
+      f(`${who}.csr`),
+    );
+    ssl(
+      "x509",
+      "-req",
+      "-in",
+      f(`${who}.csr`),
+      "-CA",
+      f("ca.pem"),
+      "-CAkey",
+      f("ca.key"),
+      "-CAcreateserial",
+      "-days",
+      "2",
+      "-out",
+      f(`${who}.pem`),
+      "-extfile",
+      f(`${who}.ext`),
+    );
+  }
+  return {
+    dir,
+    caFile: f("ca.pem"),
+    certFile: f("server.pem"),
+    keyFile: f("server.key"),
+    clientCertFile: f("client.pem"),
+    clientKeyFile: f("client.key"),
+  };
 }

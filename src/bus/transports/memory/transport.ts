@@ -114,6 +114,10 @@ export class MemoryTransport implements Transport {
     return consumer;
   }
 
+  abort(): void {
+    // Nothing to drop: close() never waits on anything outside this process.
+  }
+
   async close(): Promise<void> {
     for (const c of [...this.consumers]) {
       await c.stop();

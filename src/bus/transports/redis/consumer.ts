@@ -216,6 +216,13 @@ export class RedisConsumer implements Consumer {
     }
   }
 
+  /** Drops the blocking connection at once. */
+  abort(): void {
+    this.stopped = true;
+    this.blocking.disconnect();
+    this.freed();
+  }
+
   async restoreUnsettled(): Promise<number> {
     const held = [...this.unsettled.keys()];
     this.unsettled.clear();

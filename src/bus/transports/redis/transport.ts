@@ -3,6 +3,8 @@
  * Python services on kombu and ours share one bus in either role.
  */
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import type { ConnectionOptions } from "node:tls";
 import { Redis, type RedisOptions } from "ioredis";
 import { type Envelope, markRedelivered } from "../../envelope.js";
 import { keyToPattern, routeBindings, type StoredBinding } from "../../topic.js";
@@ -40,12 +42,31 @@ export interface RedisTransportOptions extends TransportEvents {
   redis?: RedisOptions;
 }
 
-/** Reads `visibility_timeout` (seconds, kombu's transport option name) from the URI's query. */
-export function parseRedisUri(uri: string): { url: string; visibilityTimeoutMs?: number } {
+export interface ParsedRedisUri {
+  /** The URI for ioredis, without our own query parameters. */
+  url: string;
+  visibilityTimeoutMs?: number;
+  tls?: ConnectionOptions;
+}
+
+/**
+ * Reads our query parameters off a redis:// or rediss:// URI: `visibility_timeout` (seconds,
+ * kombu's transport option name), and for TLS redis-py's `ssl_ca_certs`, `ssl_certfile`,
+ * `ssl_keyfile` and `ssl_cert_reqs=none`. Files are read here so a bad path fails at start-up.
+ */
+export function parseRedisUri(uri: string): ParsedRedisUri {
   const parsed = new URL(uri);
-  const vt = parsed.searchParams.get("visibility_timeout");
-  parsed.searchParams.delete("visibility_timeout");
-  const out: { url: string; visibilityTimeoutMs?: number } = { url: parsed.toString() };
+  const take = (name: string): string | null => {
+    const value = parsed.searchParams.get(name);
+    parsed.searchParams.delete(name);
+    return value;
+  };
+  const vt = take("visibility_timeout");
+  const ca = take("ssl_ca_certs");
+  const cert = take("ssl_certfile");
+  const key = take("ssl_keyfile");
+  const reqs = take("ssl_cert_reqs");
+  const out: ParsedRedisUri = { url: parsed.toString() };
   if (vt !== null) {
     const seconds = Number(vt);
     if (!Number.isFinite(seconds) || seconds <= 0) {
@@ -55,6 +76,24 @@ export function parseRedisUri(uri: string): { url: string; visibilityTimeoutMs?:
     }
     out.visibilityTimeoutMs = seconds * 1000;
   }
+  if (parsed.protocol === "rediss:") {
+    const file = (path: string, what: string): Buffer => {
+      try {
+        return readFileSync(path);
+      } catch (err) {
+        throw new Error(`bus URI: ${what}=${path}: cannot be read: ${(err as Error).message}`);
+      }
+    };
+    const tls: ConnectionOptions = {};
+    if (ca) tls.ca = file(ca, "ssl_ca_certs");
+    if (cert) tls.cert = file(cert, "ssl_certfile");
+    if (key) tls.key = file(key, "ssl_keyfile");
+    if (reqs !== null && ["none", "cert_none"].includes(reqs.toLowerCase()))
+      tls.rejectUnauthorized = false;
+    out.tls = tls;
+  } else if (ca || cert || key || reqs) {
+    throw new Error("bus URI: ssl_* options need the rediss:// scheme");
+  }
   return out;
 }
 
@@ -63,11 +102,14 @@ export class RedisTransport implements Transport {
   readonly command: ScriptedRedis;
   readonly blockSeconds: number;
   private readonly url: string;
+  private readonly tls: ConnectionOptions | undefined;
   private readonly consumers = new Set<RedisConsumer>();
   private readonly declared = new Map<string, QueueSpec>();
   private readonly visibilityTimeoutMs: number;
   private readonly timer: NodeJS.Timeout;
   private readyOnce = false;
+  /** Publishes routed in JavaScript because a stored regex was outside the Lua script's subset. */
+  fallbackRoutes = 0;
   private closed = false;
 
   constructor(
@@ -76,6 +118,7 @@ export class RedisTransport implements Transport {
   ) {
     const parsed = parseRedisUri(uri);
     this.url = parsed.url;
+    this.tls = parsed.tls;
     this.visibilityTimeoutMs =
       options.visibilityTimeoutMs ?? parsed.visibilityTimeoutMs ?? 3_600_000;
     this.blockSeconds = options.blockSeconds ?? 1;
@@ -88,7 +131,13 @@ export class RedisTransport implements Transport {
   }
 
   private connect(extra: RedisOptions): ScriptedRedis {
-    const redis = new Redis(this.url, { lazyConnect: false, ...this.options.redis, ...extra });
+    const tls = this.tls ? { tls: { ...this.tls, ...this.options.redis?.tls } } : {};
+    const redis = new Redis(this.url, {
+      lazyConnect: false,
+      ...this.options.redis,
+      ...tls,
+      ...extra,
+    });
     redis.on("error", (err) => this.reportError(err));
     return withScripts(redis);
   }
@@ -159,6 +208,7 @@ export class RedisTransport implements Transport {
     const count = await this.command.routeAndPush(bindingSetKey(exchange), routingKey, raw, suffix);
     if (count >= 0) return count;
     // A stored regex the script cannot translate: route here, with the regex itself.
+    this.fallbackRoutes += 1;
     const queues = await this.route(exchange, routingKey);
     if (queues.length) {
       const pipe = this.command.pipeline();
@@ -263,6 +313,14 @@ export class RedisTransport implements Transport {
     } catch (err) {
       this.reportError(err as Error);
     }
+  }
+
+  abort(): void {
+    this.closed = true;
+    clearInterval(this.timer);
+    for (const c of this.consumers) c.abort();
+    this.consumers.clear();
+    this.command.disconnect();
   }
 
   async close(): Promise<void> {

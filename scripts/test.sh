@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The test command (npm test): installs what the tests need, builds, lints and runs every test.
+# Integration tests start their own redis-server, etcd and kombu peers on free loopback ports and
+# stop them by PID when they finish, so nothing needs to be running beforehand.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v redis-server >/dev/null || missing+=(redis-server)
+command -v etcd >/dev/null || missing+=(etcd-server)
+command -v etcdctl >/dev/null || missing+=(etcd-client)
+command -v openssl >/dev/null || missing+=(openssl)
+# kombu peers run on Debian's own interpreter, whatever python3 comes first on PATH.
+[ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import kombu, redis" 2>/dev/null || missing+=(python3 python3-kombu python3-redis)
+if ((${#missing[@]})); then
+  echo "test.sh: installing ${missing[*]}" >&2
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+[ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
+npm run --silent build
+npm run --silent lint
+# One file at a time keeps the 2-core machines from timing each other out; a test that hangs is
+# cut off after 3 minutes instead of holding CI.
+node --test --test-concurrency=1 --test-timeout=180000 dist/test/unit/ dist/test/integration/

@@ -1,0 +1,49 @@
+/** Drives test/peers/kombu_peer.py with Debian's Python and kombu (python3-kombu). */
+import type { ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { waitFor } from "../../src/testing/index.js";
+import { startProcess, stopProcess } from "./servers.js";
+
+// dist/test/helpers -> the source tree's test/peers (Python files are not compiled).
+const SCRIPT = fileURLToPath(new URL("../../../test/peers/kombu_peer.py", import.meta.url));
+/** Debian's interpreter, where python3-kombu is installed (not whatever python3 is first on PATH). */
+export const PYTHON = "/usr/bin/python3";
+
+export class KombuPeer {
+  private stdout = "";
+  stderr = "";
+  private constructor(readonly child: ChildProcess) {
+    child.stdout!.on("data", (d) => (this.stdout += d));
+    child.stderr!.on("data", (d) => (this.stderr += d));
+  }
+
+  /** Starts the peer and waits for its READY line. */
+  static async start(...args: string[]): Promise<KombuPeer> {
+    const peer = new KombuPeer(startProcess(PYTHON, [SCRIPT, ...args]));
+    await peer.lines(1);
+    return peer;
+  }
+
+  /** Resolves once the peer printed `count` JSON lines (READY included), or fails with its stderr. */
+  async lines(count: number, timeoutMs = 20_000): Promise<any[]> {
+    return waitFor(
+      () => {
+        const lines = this.stdout.split("\n").filter(Boolean);
+        if (lines.length >= count) return lines.map((l) => JSON.parse(l));
+        if (this.child.exitCode !== null)
+          throw new Error(`kombu peer exited ${this.child.exitCode}: ${this.stderr}`);
+        return null;
+      },
+      { timeoutMs, what: `${count} lines from the kombu peer` },
+    );
+  }
+
+  async exited(): Promise<number | null> {
+    if (this.child.exitCode !== null) return this.child.exitCode;
+    return new Promise((resolve) => this.child.once("exit", (code) => resolve(code)));
+  }
+
+  async stop(): Promise<void> {
+    await stopProcess(this.child);
+  }
+}
