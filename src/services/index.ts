@@ -1,7 +1,9 @@
 /** The services `commissaire service <name>` can run. */
 import type { ServiceDefinition } from "../service/definition.js";
 import { exampleService } from "./example/service.js";
+import { storageService } from "./storage/definition.js";
 
 export const builtinServices: Record<string, ServiceDefinition> = {
   [exampleService.name]: exampleService,
+  [storageService.name]: storageService,
 };

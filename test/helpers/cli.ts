@@ -7,6 +7,7 @@ import { startProcess, stopProcess } from "./servers.js";
 export const BIN = {
   commissaire: fileURLToPath(new URL("../../src/cli/commissaire.js", import.meta.url)),
   example: fileURLToPath(new URL("../../src/cli/example-service.js", import.meta.url)),
+  storage: fileURLToPath(new URL("../../src/cli/storage-service.js", import.meta.url)),
 };
 
 export interface RunResult {

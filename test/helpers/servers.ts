@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis, type RedisOptions } from "ioredis";
@@ -354,4 +354,66 @@ export function makeTlsFiles(): EtcdTls & {
     clientCertFile: f("client.pem"),
     clientKeyFile: f("client.key"),
   };
+}
+
+/** Debian's Custodia on a Unix socket of its own, with a SQLite store, header authentication. */
+export class CustodiaServer {
+  private child: ChildProcess | null = null;
+  private output = "";
+  readonly socketPath: string;
+  private constructor(private readonly dir: string) {
+    this.socketPath = join(dir, "custodia.sock");
+  }
+
+  static async start(): Promise<CustodiaServer> {
+    const server = new CustodiaServer(mkdtempSync(join(tmpdir(), "commissaire-custodia-")));
+    const conf = join(server.dir, "custodia.conf");
+    writeFileSync(
+      conf,
+      [
+        "[global]",
+        `server_socket = ${server.socketPath}`,
+        "makedirs = true",
+        "[store:sqlite]",
+        "handler = SqliteStore",
+        `dburi = ${join(server.dir, "secrets.db")}`,
+        "table = secrets",
+        "[auth:header]",
+        "handler = SimpleHeaderAuth",
+        "header = REMOTE_USER",
+        "[authz:paths]",
+        "handler = SimplePathAuthz",
+        "paths = /. /secrets",
+        "[/]",
+        "handler = Root",
+        "[/secrets]",
+        "handler = Secrets",
+        "store = sqlite",
+        "",
+      ].join("\n"),
+    );
+    server.child = startProcess("custodia", [conf], { cwd: server.dir });
+    server.child.stderr!.on("data", (d) => (server.output += d));
+    server.child.stdout!.on("data", (d) => (server.output += d));
+    await waitFor(
+      async () => {
+        if (server.child?.exitCode !== null) throw new Error(`custodia exited: ${server.output}`);
+        return new Promise<boolean>((resolve) => {
+          const probe = createConnection(server.socketPath);
+          probe.once("connect", () => {
+            probe.destroy();
+            resolve(true);
+          });
+          probe.once("error", () => resolve(false));
+        });
+      },
+      { timeoutMs: 20_000, intervalMs: 50, what: "custodia's socket" },
+    );
+    return server;
+  }
+
+  async destroy(): Promise<void> {
+    if (this.child) await stopProcess(this.child);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
 }

@@ -4,6 +4,7 @@ import { Writable } from "node:stream";
 import { after, before, test } from "node:test";
 import { pino } from "pino";
 import { Bus } from "../../src/index.js";
+import { waitFor } from "../../src/testing/index.js";
 import { rawRequest } from "../helpers/raw.js";
 import { RedisServer } from "../helpers/servers.js";
 import { TestService } from "../helpers/test-service.js";
@@ -78,7 +79,10 @@ test("each bad message is answered with its code, logged once and acknowledged",
       const logged = lines.slice(before).filter((l) => l.level >= 40);
       assert.equal(logged.length, 1, `${what} logged once: ${JSON.stringify(logged)}`);
       assert.equal(logged[0].code, code);
-      assert.equal(await probe.hlen("unacked"), 0, `${what} acknowledged`);
+      // The reply goes out before the acknowledgement: wait for the acknowledgement to land.
+      await waitFor(async () => (await probe.hlen("unacked")) === 0, {
+        what: `${what} to be acknowledged`,
+      });
     }
   } finally {
     probe.disconnect();

@@ -74,7 +74,9 @@ describe("redis transport across processes", () => {
         OPEN_GATE: "1",
       });
       assert.equal(await call, 7);
-      assert.equal(await db1.hlen("unacked"), 0);
+      await waitFor(async () => (await db1.hlen("unacked")) === 0, {
+        what: "the rescuer's acknowledgement",
+      });
       await rescuer.stop();
     } finally {
       db1.disconnect();

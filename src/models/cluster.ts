@@ -1,0 +1,63 @@
+/** Cluster and Clusters, and the status / host counts a cluster's hosts give it (MODELS.md). */
+import { defineListModel } from "./list-model.js";
+import { member, nonEmptyStr, oneOf, str, strList } from "./members.js";
+import { defineModel } from "./model-type.js";
+
+export const CLUSTER_STATUSES = ["ok", "degraded", "failed"] as const;
+export type ClusterStatusName = (typeof CLUSTER_STATUSES)[number];
+
+export interface Cluster {
+  name: string;
+  status: string;
+  network: string;
+  hostset: string[];
+  container_manager: string;
+}
+
+export const ClusterModel = defineModel<Cluster>({
+  name: "Cluster",
+  primaryKey: "name",
+  hidden: ["hostset"],
+  // `hosts` {total, available, unavailable} is computed from the member hosts and never stored;
+  // clients send back what they were given, so it is dropped rather than refused.
+  computed: ["hosts"],
+  members: [
+    member("name", nonEmptyStr),
+    member("status", oneOf(CLUSTER_STATUSES, true), () => ""),
+    member("network", str, () => "default"),
+    member("hostset", strList, () => []),
+    member("container_manager", str, () => ""),
+  ],
+});
+
+export interface Clusters {
+  clusters: Cluster[];
+}
+
+export const ClustersModel = defineListModel<Clusters, Cluster>(
+  "Clusters",
+  "clusters",
+  ClusterModel,
+);
+
+export interface HostCounts {
+  total: number;
+  available: number;
+  unavailable: number;
+}
+
+/** Counts of a cluster's hosts by their statuses: available = active. */
+export function clusterHostCounts(statuses: readonly string[]): HostCounts {
+  const available = statuses.filter((s) => s === "active").length;
+  return { total: statuses.length, available, unavailable: statuses.length - available };
+}
+
+/**
+ * A cluster's status from its hosts' statuses: ok (all active), degraded (some not), failed (none
+ * active). A cluster without hosts has nothing running: failed, as "none active" reads.
+ */
+export function clusterStatus(statuses: readonly string[]): ClusterStatusName {
+  const { total, available } = clusterHostCounts(statuses);
+  if (total > 0 && available === total) return "ok";
+  return available === 0 ? "failed" : "degraded";
+}

@@ -1,0 +1,156 @@
+/**
+ * The `etcd` store handler (etcd v3 API). Options: `server_url` (one URL or a list; default
+ * http://127.0.0.1:2379, or ETCD_MACHINES when set), `certificate_path` + `certificate_key_path`
+ * (client certificate), `certificate_ca_path`; ETCD_* variables fill what the options leave out.
+ * "Created" versus "updated" is decided by etcd in one transaction (the key's version is 0 or
+ * not), so two concurrent saves of a new record never both report "created". Concurrent saves of
+ * one record: the last writer wins.
+ */
+import { Etcd3 } from "etcd3";
+import { ConfigError } from "../../config/errors.js";
+import {
+  type EtcdEnvSettings,
+  etcdClientOptions,
+  etcdSettingsFromEnv,
+} from "../../config/etcd-env.js";
+import type { ModelType } from "../../models/index.js";
+import {
+  type HandlerContext,
+  type SaveOutcome,
+  type StoredRecord,
+  type StoreHandler,
+  StoreUnavailableError,
+} from "../handler.js";
+import { etcdLayout, idOfKey } from "./etcd-layout.js";
+
+export const DEFAULT_ETCD_URL = "http://127.0.0.1:2379";
+const CALL_TIMEOUT_MS = 5000;
+
+function stringOption(options: Record<string, unknown>, name: string): string | undefined {
+  const value = options[name];
+  if (value === undefined || value === null || value === "") return undefined;
+  if (typeof value !== "string") throw new ConfigError(`option "${name}" must be a string`);
+  return value;
+}
+
+/** The connection settings: handler options first, then ETCD_* variables, then the default URL. */
+export function etcdHandlerSettings(
+  options: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+): EtcdEnvSettings {
+  const fromEnv = etcdSettingsFromEnv(env);
+  const url = options.server_url;
+  let hosts: string[];
+  if (url === undefined || url === null) hosts = fromEnv?.hosts ?? [DEFAULT_ETCD_URL];
+  else if (typeof url === "string" && url !== "")
+    hosts = url
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
+  else if (
+    Array.isArray(url) &&
+    url.length > 0 &&
+    url.every((u) => typeof u === "string" && u !== "")
+  )
+    hosts = url as string[];
+  else throw new ConfigError('option "server_url" must be a URL or a non-empty list of URLs');
+  const settings: EtcdEnvSettings = { hosts };
+  const cert = stringOption(options, "certificate_path") ?? fromEnv?.certPath;
+  const key = stringOption(options, "certificate_key_path") ?? fromEnv?.keyPath;
+  const ca = stringOption(options, "certificate_ca_path") ?? fromEnv?.caPath;
+  if (cert) settings.certPath = cert;
+  if (key) settings.keyPath = key;
+  if (ca) settings.caPath = ca;
+  if (fromEnv?.username) settings.username = fromEnv.username;
+  if (fromEnv?.password !== undefined) settings.password = fromEnv.password;
+  return settings;
+}
+
+export class EtcdStoreHandler implements StoreHandler {
+  static readonly secret = false;
+  readonly type = "etcd";
+  readonly secret = false;
+  readonly name: string;
+  readonly hosts: string[];
+  private readonly client: Etcd3;
+
+  static checkOptions(options: Record<string, unknown>): void {
+    const settings = etcdHandlerSettings(options, {});
+    etcdClientOptions(settings); // throws on an incomplete certificate pair or unreadable files
+  }
+
+  constructor(context: HandlerContext) {
+    this.name = context.name;
+    const settings = etcdHandlerSettings(context.options, context.env);
+    this.hosts = settings.hosts;
+    this.client = new Etcd3({
+      ...etcdClientOptions(settings),
+      // Every call has a deadline: an unreachable etcd is an error, never a hang.
+      defaultCallOptions: () => ({ deadline: new Date(Date.now() + CALL_TIMEOUT_MS) }),
+    });
+  }
+
+  private layout(type: ModelType) {
+    const layout = etcdLayout(type.name);
+    if (!layout)
+      throw new StoreUnavailableError(
+        this.name,
+        `hold ${type.name}`,
+        new Error("etcd does not store this model type"),
+      );
+    return layout;
+  }
+
+  private async attempt<T>(action: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      throw new StoreUnavailableError(this.name, action, err);
+    }
+  }
+
+  async save(type: ModelType, key: string, record: StoredRecord): Promise<SaveOutcome> {
+    const path = this.layout(type).key(key);
+    const value = JSON.stringify(record);
+    const result = await this.attempt(`save ${type.name} ${key}`, () =>
+      this.client
+        .if(path, "Version", "==", 0)
+        .then(this.client.put(path).value(value))
+        .else(this.client.put(path).value(value))
+        .commit(),
+    );
+    return { created: result.succeeded };
+  }
+
+  async get(type: ModelType, key: string): Promise<StoredRecord | null> {
+    const path = this.layout(type).key(key);
+    const text = await this.attempt(`read ${type.name} ${key}`, () =>
+      this.client.get(path).string(),
+    );
+    return text === null ? null : (JSON.parse(text) as StoredRecord);
+  }
+
+  async delete(type: ModelType, key: string): Promise<StoredRecord | null> {
+    const path = this.layout(type).key(key);
+    const previous = await this.attempt(`delete ${type.name} ${key}`, () =>
+      this.client.delete().key(path).getPrevious(),
+    );
+    const kv = previous[0];
+    return kv ? (JSON.parse(kv.value.toString("utf8")) as StoredRecord) : null;
+  }
+
+  async list(type: ModelType): Promise<StoredRecord[]> {
+    const layout = this.layout(type);
+    const all = await this.attempt(`list ${type.name}`, () =>
+      this.client.getAll().prefix(layout.prefix).strings(),
+    );
+    return Object.entries(all)
+      .filter(([key]) => idOfKey(layout, key) !== null)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, value]) => JSON.parse(value) as StoredRecord);
+  }
+
+  async close(): Promise<void> {
+    this.client.close();
+  }
+}
