@@ -1,9 +1,10 @@
 /** The handler behaviour suite against a real etcd (v3) and a real Custodia. */
+import { rmSync } from "node:fs";
 import { HostCredsModel } from "../../src/models/index.js";
 import { CustodiaStoreHandler } from "../../src/storage/handlers/custodia.js";
 import { EtcdStoreHandler } from "../../src/storage/handlers/etcd.js";
 import { handlerSuite, plainFixture } from "../helpers/handler-suite.js";
-import { CustodiaServer, EtcdServer } from "../helpers/servers.js";
+import { CustodiaServer, EtcdServer, makeTlsFiles } from "../helpers/servers.js";
 
 let etcd: EtcdServer;
 let etcdHandler: EtcdStoreHandler;
@@ -37,4 +38,31 @@ handlerSuite(
     };
   },
   async () => custodia.destroy(),
+);
+
+let tlsEtcd: EtcdServer;
+let tlsFiles: ReturnType<typeof makeTlsFiles>;
+let tlsHandler: EtcdStoreHandler;
+handlerSuite(
+  "etcd with client certificates from its options",
+  async () => {
+    tlsFiles = makeTlsFiles();
+    tlsEtcd = await EtcdServer.start({ tls: tlsFiles });
+    tlsHandler = new EtcdStoreHandler({
+      name: "tls",
+      options: {
+        server_url: [tlsEtcd.url],
+        certificate_path: tlsFiles.clientCertFile,
+        certificate_key_path: tlsFiles.clientKeyFile,
+        certificate_ca_path: tlsFiles.caFile,
+      },
+      env: {},
+    });
+    return plainFixture(tlsHandler);
+  },
+  async () => {
+    await tlsHandler.close();
+    await tlsEtcd.destroy();
+    rmSync(tlsFiles.dir, { recursive: true, force: true });
+  },
 );
