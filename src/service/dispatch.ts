@@ -58,15 +58,30 @@ export async function dispatch(target: DispatchTarget, delivery: Delivery): Prom
     typeof envelope.properties.reply_to === "string" && envelope.properties.reply_to !== ""
       ? envelope.properties.reply_to
       : undefined;
-  const log = target.logger.child({ routingKey, tag: delivery.tag });
+  // The message's logger is made on first use: a child logger per message costs more than
+  // handling a fast request does, and most messages log nothing.
+  let child: Logger | undefined;
+  const log = (): Logger => {
+    child ??= target.logger.child({ routingKey, tag: delivery.tag });
+    return child;
+  };
 
-  const answerError = async (
+  // Replies are sent without waiting for Redis to confirm them: the acknowledgement that follows
+  // goes out on the same connection after the reply, so the order holds, and a fast handler's
+  // message is settled within the event-loop turn it arrived in.
+  const send = (text: string): void => {
+    if (!replyTo) return;
+    target.bus
+      .reply(replyTo, text)
+      .catch((err: Error) => log().error({ err: err.message }, "reply not sent"));
+  };
+  const answerError = (
     id: RequestId | null,
     error: RemoteProcedureCallError,
     logged: boolean,
-  ) => {
-    if (!logged) log.warn({ code: error.code, reason: error.message }, "request refused");
-    if (replyTo) await target.bus.reply(replyTo, encodeError(id, error));
+  ): void => {
+    if (!logged) log().warn({ code: error.code, reason: error.message }, "request refused");
+    send(encodeError(id, error));
   };
 
   if (delivery.size > target.maxBodyBytes) {
@@ -101,7 +116,7 @@ export async function dispatch(target: DispatchTarget, delivery: Delivery): Prom
   const respond = async (result: unknown): Promise<void> => {
     if (responded) throw new Error(`already responded to ${request.method} (${String(id)})`);
     responded = true;
-    if (replyTo) await target.bus.reply(replyTo, encodeResult(id ?? UNKNOWN_ID, result));
+    send(encodeResult(id ?? UNKNOWN_ID, result));
   };
   const context: MessageContext = {
     routingKey,
@@ -112,7 +127,9 @@ export async function dispatch(target: DispatchTarget, delivery: Delivery): Prom
     body: envelopePayload(envelope),
     redelivered: delivery.redelivered,
     bus: target.bus,
-    logger: log,
+    get logger() {
+      return log();
+    },
     respond,
     get responded() {
       return responded;
@@ -125,8 +142,8 @@ export async function dispatch(target: DispatchTarget, delivery: Delivery): Prom
     result = await handler(params, context);
   } catch (err) {
     const error = errorToWire(err);
-    if (error.code === -32603) log.error({ err }, `${request.method} failed`);
-    else log.warn({ code: error.code, reason: error.message }, `${request.method} refused`);
+    if (error.code === -32603) log().error({ err }, `${request.method} failed`);
+    else log().warn({ code: error.code, reason: error.message }, `${request.method} refused`);
     if (responded) return;
     responded = true;
     return answerError(id ?? UNKNOWN_ID, error, true);

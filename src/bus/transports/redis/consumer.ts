@@ -4,7 +4,7 @@
  * settles deliveries. Runs on a connection of its own because BRPOP blocks it.
  */
 import type { Redis } from "ioredis";
-import { type Envelope, isRedelivered, parseEnvelope } from "../../envelope.js";
+import { type Envelope, isRedelivered, markRedelivered, parseEnvelope } from "../../envelope.js";
 import type { ConsumeOptions, Consumer, Delivery, DeliveryCallback } from "../../transport.js";
 import { consumeKeys, queueOfKey, UNACKED, UNACKED_INDEX } from "./keys.js";
 import type { ScriptedRedis } from "./scripts.js";
@@ -15,6 +15,8 @@ export interface ConsumerHost {
   newBlockingConnection(): ScriptedRedis;
   restoreByTag(tag: string, atConsumingEnd: boolean): Promise<boolean>;
   readonly blockSeconds: number;
+  /** Take messages with BLMPOP (Redis 7) rather than BRPOP and the pop-and-record script. */
+  readonly useBlmpop: boolean;
   reportError(error: Error): void;
 }
 
@@ -24,9 +26,15 @@ const nowSeconds = (): number => Date.now() / 1000;
 export class RedisConsumer implements Consumer {
   private readonly keys: string[];
   private readonly unsettled = new Map<string, Delivery>();
+  private readonly pendingRecords = new Map<
+    string,
+    { raw: string; record: string; queue: string }
+  >();
   private readonly blocking: ScriptedRedis;
   private clientId: number | null = null;
   private stopped = false;
+  /** BLMPOP (Redis 7) until the server says it does not know it. */
+  private useBlmpop: boolean;
   private blocked = false;
   private wake: (() => void) | null = null;
   private readonly done: Promise<void>;
@@ -38,6 +46,7 @@ export class RedisConsumer implements Consumer {
     private readonly options: ConsumeOptions,
   ) {
     this.keys = consumeKeys(queues);
+    this.useBlmpop = host.useBlmpop;
     this.blocking = host.newBlockingConnection();
     this.blocking.on("ready", () => {
       this.clientId = null;
@@ -81,41 +90,77 @@ export class RedisConsumer implements Consumer {
       }
       try {
         const room = this.options.noAck ? 100 : this.options.prefetch - this.unsettled.size;
-        const flat = await this.blocking.popAndRecord(
-          2 + this.keys.length,
-          UNACKED,
-          UNACKED_INDEX,
-          ...this.keys,
-          room,
-          nowSeconds(),
-          this.options.noAck ? "0" : "1",
-        );
-        if (flat.length > 0) {
-          for (let i = 0; i < flat.length; i += 2) this.deliver(flat[i]!, flat[i + 1]!, true);
-          failures = 0;
-          continue;
-        }
-        if (this.stopped) break;
-        this.blocked = true;
-        const popped = await this.blocking.brpop(...this.keys, this.host.blockSeconds);
-        this.blocked = false;
+        const taken = this.useBlmpop ? await this.takeBlmpop(room) : await this.takeBrpop(room);
         failures = 0;
-        if (!popped) continue;
-        const [key, raw] = popped;
+        if (taken === null) continue;
+        const [key, items, recorded] = taken;
         if (this.stopped) {
-          // Taken after stop() began: it never reached a handler, so it goes back untouched.
-          await this.host.command.rpush(key, raw);
+          // Taken after stop() began: never seen by a handler, so it goes back untouched, in order.
+          if (!recorded) await this.host.command.rpush(key, ...[...items].reverse());
+          else for (const raw of items) this.deliver(key, raw, true); // recorded: restored at close
           break;
         }
-        this.deliver(key, raw, false);
+        for (const raw of items) this.deliver(key, raw, recorded);
       } catch (err) {
         this.blocked = false;
         if (this.stopped) break;
+        if (this.useBlmpop && /unknown command/i.test((err as Error).message)) {
+          // Redis before 7.0: BRPOP and the pop-and-record script instead.
+          this.useBlmpop = false;
+          continue;
+        }
         failures += 1;
         this.host.reportError(err as Error);
         await delay(Math.min(2000, 100 * 2 ** Math.min(failures, 5)));
       }
     }
+  }
+
+  /**
+   * Redis 7: one BLMPOP takes up to `room` messages from the first non-empty list, blocking while
+   * all are empty: one command per batch, whatever the load. The messages are recorded at the end
+   * of the turn (recordSoon).
+   */
+  private async takeBlmpop(room: number): Promise<[string, string[], boolean] | null> {
+    this.blocked = true;
+    const result = (await this.blocking.call(
+      "BLMPOP",
+      this.host.blockSeconds,
+      this.keys.length,
+      ...this.keys,
+      "RIGHT",
+      "COUNT",
+      room,
+    )) as [string, string[]] | null;
+    this.blocked = false;
+    return result ? [result[0], result[1], false] : null;
+  }
+
+  /**
+   * Redis before 7: the pop-and-record script takes what is there (recorded atomically), and BRPOP
+   * waits for one message when there is nothing.
+   */
+  private async takeBrpop(room: number): Promise<[string, string[], boolean] | null> {
+    const flat = await this.blocking.popAndRecord(
+      2 + this.keys.length,
+      UNACKED,
+      UNACKED_INDEX,
+      ...this.keys,
+      room,
+      nowSeconds(),
+      this.options.noAck ? "0" : "1",
+    );
+    if (flat.length > 0) {
+      // Several lists may have answered; deliver them in order, one list at a time.
+      for (let i = 0; i < flat.length - 2; i += 2)
+        this.deliver(flat[i]!, flat[i + 1]!, !this.options.noAck);
+      return [flat[flat.length - 2]!, [flat[flat.length - 1]!], !this.options.noAck];
+    }
+    if (this.stopped) return null;
+    this.blocked = true;
+    const popped = await this.blocking.brpop(...this.keys, this.host.blockSeconds);
+    this.blocked = false;
+    return popped ? [popped[0], [popped[1]], false] : null;
   }
 
   private deliver(key: string, raw: string, recorded: boolean): void {
@@ -136,32 +181,41 @@ export class RedisConsumer implements Consumer {
     };
     if (!this.options.noAck && tag !== "") {
       this.unsettled.set(tag, delivery);
-      if (!recorded) {
-        // kombu's QoS.append. Sent on the command connection, ahead of this delivery's ack, so
-        // the record can never land after the ack that removes it.
-        this.host.command
-          .multi()
-          .zadd(UNACKED_INDEX, nowSeconds(), tag)
-          .hset(
-            UNACKED,
-            tag,
-            `[${raw}, ${JSON.stringify(delivery.exchange)}, ${JSON.stringify(delivery.routingKey)}]`,
-          )
-          .exec()
-          .catch((e: Error) => this.host.reportError(e));
-      }
+      if (!recorded) this.recordSoon(tag, raw, delivery);
     }
     this.callback(delivery);
+  }
+
+  /**
+   * kombu's QoS.append for a message BRPOP handed us: recorded in unacked / unacked_index at the
+   * end of this event-loop turn (setImmediate), all of the turn's deliveries in one transaction. A
+   * handler that finishes within the turn (most do) acknowledges the message before it is ever
+   * recorded, which then costs no Redis command at all; any other is recorded before its handler
+   * can wait on any I/O. Records and acknowledgements share the command connection, so a record
+   * can never land after the acknowledgement that removes it.
+   */
+  private recordSoon(tag: string, raw: string, delivery: Delivery): void {
+    const record = `[${raw}, ${JSON.stringify(delivery.exchange)}, ${JSON.stringify(delivery.routingKey)}]`;
+    this.pendingRecords.set(tag, { raw, record, queue: delivery.queue });
+    if (this.pendingRecords.size === 1) setImmediate(() => this.flushRecords());
+  }
+
+  private flushRecords(): void {
+    if (this.pendingRecords.size === 0) return;
+    const multi = this.host.command.multi();
+    const now = nowSeconds();
+    for (const [tag, { record }] of this.pendingRecords)
+      multi.zadd(UNACKED_INDEX, now, tag).hset(UNACKED, tag, record);
+    this.pendingRecords.clear();
+    multi.exec().catch((e: Error) => this.host.reportError(e));
   }
 
   async ack(delivery: Delivery): Promise<void> {
     if (!this.unsettled.delete(delivery.tag)) return;
     try {
-      await this.host.command
-        .multi()
-        .zrem(UNACKED_INDEX, delivery.tag)
-        .hdel(UNACKED, delivery.tag)
-        .exec();
+      // Never recorded: there is nothing to remove.
+      if (this.pendingRecords.delete(delivery.tag)) return;
+      await this.host.command.ackTags(2, UNACKED, UNACKED_INDEX, delivery.tag);
     } finally {
       this.freed();
     }
@@ -170,13 +224,17 @@ export class RedisConsumer implements Consumer {
   async reject(delivery: Delivery, requeue: boolean): Promise<void> {
     if (!this.unsettled.delete(delivery.tag)) return;
     try {
-      if (requeue) await this.host.restoreByTag(delivery.tag, false);
-      else
-        await this.host.command
-          .multi()
-          .zrem(UNACKED_INDEX, delivery.tag)
-          .hdel(UNACKED, delivery.tag)
-          .exec();
+      const pending = this.pendingRecords.get(delivery.tag);
+      if (pending) {
+        // Never recorded: put the message itself back (kombu's reject requeues at the far end).
+        this.pendingRecords.delete(delivery.tag);
+        if (requeue)
+          await this.host.command.lpush(
+            pending.queue,
+            JSON.stringify(markRedelivered(delivery.envelope)),
+          );
+      } else if (requeue) await this.host.restoreByTag(delivery.tag, false);
+      else await this.host.command.ackTags(2, UNACKED, UNACKED_INDEX, delivery.tag);
     } finally {
       this.freed();
     }
@@ -224,6 +282,8 @@ export class RedisConsumer implements Consumer {
   }
 
   async restoreUnsettled(): Promise<number> {
+    // Whatever is still waiting to be recorded is recorded now, then restored like the rest.
+    this.flushRecords();
     const held = [...this.unsettled.keys()];
     this.unsettled.clear();
     let restored = 0;

@@ -118,6 +118,15 @@ end
 return 1
 `;
 
+/** Acknowledge deliveries: remove their records. KEYS[1] unacked, KEYS[2] unacked_index; ARGV tags. */
+const ACK_TAGS = `
+for _, tag in ipairs(ARGV) do
+  redis.call('ZREM', KEYS[2], tag)
+  redis.call('HDEL', KEYS[1], tag)
+end
+return #ARGV
+`;
+
 /** Release a lock only if we still hold it (redis-py's Lock.release does the same). */
 const RELEASE_LOCK = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -134,6 +143,7 @@ export interface ScriptCommands {
   popAndRecord(numKeys: number, ...args: (string | number)[]): Promise<string[]>;
   restoreIfUnchanged(numKeys: number, ...args: string[]): Promise<number>;
   releaseLock(key: string, token: string): Promise<number>;
+  ackTags(numKeys: number, ...args: string[]): Promise<number>;
 }
 
 export type ScriptedRedis = Redis & ScriptCommands;
@@ -144,5 +154,6 @@ export function withScripts(redis: Redis): ScriptedRedis {
   redis.defineCommand("popAndRecord", { lua: POP_AND_RECORD });
   redis.defineCommand("restoreIfUnchanged", { lua: RESTORE_IF_UNCHANGED });
   redis.defineCommand("releaseLock", { numberOfKeys: 1, lua: RELEASE_LOCK });
+  redis.defineCommand("ackTags", { lua: ACK_TAGS });
   return redis as ScriptedRedis;
 }

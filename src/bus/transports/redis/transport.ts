@@ -38,6 +38,8 @@ export interface RedisTransportOptions extends TransportEvents {
   restoreIntervalMs?: number;
   /** BRPOP timeout in seconds (kombu re-issues BRPOP every second). */
   blockSeconds?: number;
+  /** false: BRPOP and the pop-and-record script even on Redis 7 (as on older servers). */
+  useBlmpop?: boolean;
   /** Extra ioredis options (tests, TLS details). */
   redis?: RedisOptions;
 }
@@ -101,6 +103,7 @@ export class RedisTransport implements Transport {
   readonly kind = "redis";
   readonly command: ScriptedRedis;
   readonly blockSeconds: number;
+  readonly useBlmpop: boolean;
   private readonly url: string;
   private readonly tls: ConnectionOptions | undefined;
   private readonly consumers = new Set<RedisConsumer>();
@@ -122,7 +125,9 @@ export class RedisTransport implements Transport {
     this.visibilityTimeoutMs =
       options.visibilityTimeoutMs ?? parsed.visibilityTimeoutMs ?? 3_600_000;
     this.blockSeconds = options.blockSeconds ?? 1;
-    this.command = this.connect({});
+    this.useBlmpop = options.useBlmpop ?? true;
+    // Commands issued in one event-loop turn leave in one write (replies, acks, publishes).
+    this.command = this.connect({ enableAutoPipelining: true });
     this.command.on("ready", () => this.onReady());
     const every =
       options.restoreIntervalMs ?? Math.max(250, Math.min(10_000, this.visibilityTimeoutMs / 3));

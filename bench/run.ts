@@ -1,0 +1,249 @@
+/**
+ * `npm run bench [-- --quick]`: the bus and the storage service against the physical limit, in one
+ * run. Starts its own redis-server and etcd on free loopback ports; every figure is also given as
+ * a ratio to a baseline measured in the same run (a raw Redis round trip, a raw etcd put/get).
+ * Prints a table and writes it as JSON under bench/results/.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Bus } from "../src/bus/bus.js";
+import { EtcdServer, RedisServer } from "../test/helpers/servers.js";
+import { cpuMicros, Proc, rssMb, runLoad, SCRIPTS } from "./processes.js";
+
+const quick = process.argv.includes("--quick");
+const DURATION = quick ? 700 : 4000;
+const WARMUP = quick ? 200 : 1000;
+const HOSTS = 1000;
+
+interface Row {
+  name: string;
+  concurrency: number;
+  services: number;
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  clientCpuUsPerOp: number;
+  serviceCpuUsPerOp: number | null;
+  baseline?: string;
+  ratio?: string;
+  target?: string;
+}
+
+const rows: Row[] = [];
+const notes: string[] = [];
+
+async function run(
+  name: string,
+  job: Record<string, unknown>,
+  services: Proc[],
+  extra: Partial<Row> = {},
+): Promise<Row> {
+  const before = services.map((s) => cpuMicros(s.pid));
+  const m = await runLoad({ durationMs: DURATION, warmupMs: WARMUP, ...job });
+  const after = services.map((s) => cpuMicros(s.pid));
+  // Service CPU over warmup + measurement, divided over the operations of both (estimated from the rate).
+  const serviceCpu = after.reduce((sum, a, i) => sum + (a - before[i]!), 0);
+  const totalOps = m.perSecond * ((DURATION + WARMUP) / 1000);
+  const row: Row = {
+    name,
+    concurrency: job.concurrency as number,
+    services: services.length,
+    perSecond: m.perSecond,
+    p50Ms: m.p50Ms,
+    p99Ms: m.p99Ms,
+    clientCpuUsPerOp: m.clientCpuUsPerOp,
+    serviceCpuUsPerOp: services.length ? serviceCpu / totalOps : null,
+    ...extra,
+  };
+  rows.push(row);
+  process.stderr.write(
+    `  ${name} x${row.concurrency} (${row.services} proc): ${row.perSecond.toFixed(0)}/s p50 ${row.p50Ms.toFixed(3)} ms\n`,
+  );
+  return row;
+}
+
+const fmt = (n: number | null | undefined, digits = 2) =>
+  n === null || n === undefined || Number.isNaN(n) ? "-" : n.toFixed(digits);
+
+function printTable(): void {
+  const header = [
+    "measurement",
+    "in flight",
+    "procs",
+    "req/s",
+    "p50 ms",
+    "p99 ms",
+    "client CPU us/req",
+    "service CPU us/req",
+    "vs baseline",
+    "target",
+  ];
+  const lines = rows.map((r) => [
+    r.name,
+    String(r.concurrency),
+    String(r.services || "-"),
+    fmt(r.perSecond, 0),
+    fmt(r.p50Ms, 3),
+    fmt(r.p99Ms, 3),
+    fmt(r.clientCpuUsPerOp, 0),
+    fmt(r.serviceCpuUsPerOp, 0),
+    r.ratio ?? "",
+    r.target ?? "",
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  console.log(line(header));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const l of lines) console.log(line(l));
+  for (const n of notes) console.log(n);
+}
+
+async function main(): Promise<void> {
+  process.stderr.write(
+    `benchmark (${quick ? "quick" : "full"}): starting redis-server and etcd on loopback\n`,
+  );
+  const [redis, etcd] = await Promise.all([RedisServer.start(), EtcdServer.start()]);
+  const started: Proc[] = [];
+  const start = async (script: string, args: string[], ready: (o: string) => boolean) => {
+    const p = await Proc.start(script, args, ready);
+    started.push(p);
+    return p;
+  };
+  const stopAll = async (procs: Proc[]) => {
+    for (const p of procs) await p.stop();
+  };
+  try {
+    // 1. Baseline: raw Redis request/reply between two processes.
+    const raw = await start(SCRIPTS.raw, [redis.url(0), "bench-raw-requests"], (o) =>
+      o.includes("READY"),
+    );
+    const raw1 = await run(
+      "raw redis round trip",
+      { kind: "raw", url: redis.url(0), concurrency: 1 },
+      [raw],
+    );
+    const raw64 = await run(
+      "raw redis round trip",
+      { kind: "raw", url: redis.url(0), concurrency: 64 },
+      [raw],
+    );
+    await stopAll([raw]);
+
+    // 2 and 4. Bus RPC to an echo service, with 1, 2 and 4 service processes.
+    const echo: Proc[] = [];
+    const rpc: Record<number, Row> = {};
+    for (const count of [1, 2, 4]) {
+      while (echo.length < count)
+        echo.push(await start(SCRIPTS.echo, [redis.url(1)], (o) => o.includes("READY")));
+      if (count === 1) {
+        await new Promise((r) => setTimeout(r, 500).unref()); // let the idle process settle before reading RSS
+        notes.push(`idle service process RSS: ${fmt(rssMb(echo[0]!.pid), 1)} MB (target < 80 MB)`);
+        const one = await run(
+          "bus rpc (echo)",
+          { kind: "rpc", url: redis.url(1), concurrency: 1 },
+          echo,
+        );
+        one.ratio = `p50 x${fmt(one.p50Ms / raw1.p50Ms)}`;
+        one.target = "p50 <= 2x raw";
+      }
+      rpc[count] = await run(
+        "bus rpc (echo)",
+        { kind: "rpc", url: redis.url(1), concurrency: 64 },
+        echo,
+      );
+      rpc[count]!.ratio = `${fmt(rpc[count]!.perSecond / raw64.perSecond)} of raw`;
+      if (count === 1) rpc[count]!.target = ">= 10000/s";
+      if (count > 1)
+        rpc[count]!.target = `>= x1 proc (${fmt(rpc[count]!.perSecond / rpc[1]!.perSecond)})`;
+    }
+    await stopAll(echo);
+
+    // 3. Storage on etcd: raw etcd baseline, then the service with 1 and 2 processes.
+    const putRaw = await run(
+      "raw etcd put",
+      { kind: "etcd-put", url: etcd.url, concurrency: 1 },
+      [],
+    );
+    const getRaw = await run(
+      "raw etcd get",
+      { kind: "etcd-get", url: etcd.url, concurrency: 1 },
+      [],
+    );
+    await run("raw etcd get", { kind: "etcd-get", url: etcd.url, concurrency: 64 }, []);
+    const rpc1 = rows.find((r) => r.name === "bus rpc (echo)" && r.concurrency === 1)!;
+    const config = join(mkdtempSync(join(tmpdir(), "commissaire-bench-")), "storage.conf");
+    writeFileSync(
+      config,
+      JSON.stringify({
+        bus_uri: redis.url(2),
+        storage_handlers: [{ type: "etcd", server_url: etcd.url }],
+      }),
+    );
+    const storage: Proc[] = [];
+    const seed = Bus.connect(redis.url(2));
+    for (const count of [1, 2]) {
+      while (storage.length < count) {
+        storage.push(
+          await start(SCRIPTS.storage, ["-c", config, "--log-level", "info"], (o) =>
+            o.includes('"msg":"service started"'),
+          ),
+        );
+      }
+      if (count === 1) {
+        const batch = Array.from({ length: HOSTS }, (_, i) => ({
+          address: `10.0.${(i >> 8) & 255}.${i & 255}`,
+          os: "fedora",
+        }));
+        for (let i = 0; i < HOSTS; i += 250) {
+          await seed.request(
+            "storage.save",
+            { model_type_name: "Host", model_json_data: batch.slice(i, i + 250) },
+            { timeoutMs: 60_000 },
+          );
+        }
+      }
+      const url = redis.url(2);
+      const g1 = await run(
+        "storage get (etcd)",
+        { kind: "get", url, concurrency: 1, hosts: HOSTS },
+        storage,
+      );
+      g1.ratio = `p50 ${fmt(g1.p50Ms, 3)} vs ${fmt(rpc1.p50Ms + 1.5 * getRaw.p50Ms, 3)}`;
+      g1.target = ">= 1660/s; p50 <= rpc + 1.5 etcd";
+      const g64 = await run(
+        "storage get (etcd)",
+        { kind: "get", url, concurrency: 64, hosts: HOSTS },
+        storage,
+      );
+      g64.target = ">= 4580/s";
+      const s1 = await run("storage save (etcd)", { kind: "save", url, concurrency: 1 }, storage);
+      s1.ratio = `p50 ${fmt(s1.p50Ms / putRaw.p50Ms)}x raw put`;
+      s1.target = ">= 920/s";
+      const s64 = await run("storage save (etcd)", { kind: "save", url, concurrency: 64 }, storage);
+      s64.target = ">= 2690/s";
+      await run("storage list 1000 hosts", { kind: "list", url, concurrency: 1 }, storage);
+    }
+    await seed.close();
+    await stopAll(storage);
+    printTable();
+    const dir = join(fileURLToPath(new URL("../../bench/results/", import.meta.url)));
+    mkdirSync(dir, { recursive: true });
+    const file = join(
+      dir,
+      `bench-${new Date().toISOString().replace(/[:.]/g, "-")}${quick ? "-quick" : ""}.json`,
+    );
+    writeFileSync(
+      file,
+      `${JSON.stringify({ quick, node: process.version, rows, notes }, null, 2)}\n`,
+    );
+    console.log(`\nwritten: ${file}`);
+  } finally {
+    for (const p of started) await p.stop().catch(() => undefined);
+    await Promise.all([redis.destroy(), etcd.destroy()]);
+  }
+}
+
+await main();
