@@ -3,9 +3,9 @@
  * with the Measurement. argv: JSON { kind, url, concurrency, durationMs, warmupMs, hosts? }.
  */
 import { randomUUID } from "node:crypto";
-import { Etcd3 } from "etcd3";
 import { Redis } from "ioredis";
 import { Bus } from "../src/bus/bus.js";
+import { EtcdClient } from "../src/config/etcd-client.js";
 import { measure } from "./measure.js";
 
 interface Job {
@@ -59,7 +59,8 @@ async function main(): Promise<void> {
   if (job.kind === "raw") {
     ({ op, close } = await rawOp());
   } else if (job.kind === "etcd-put" || job.kind === "etcd-get") {
-    const etcd = new Etcd3({ hosts: job.url });
+    // The client the storage service itself uses, so the ratio shows the service's own overhead.
+    const etcd = new EtcdClient({ hosts: [job.url] });
     const value = JSON.stringify({
       address: "10.0.0.1",
       status: "active",
@@ -70,15 +71,11 @@ async function main(): Promise<void> {
       last_check: "",
       source: "",
     });
-    await etcd.put("/bench/raw/0").value(value);
+    await etcd.put("/bench/raw/0", value);
     op =
       job.kind === "etcd-put"
-        ? async (i) =>
-            etcd
-              .put(`/bench/raw/${i % 1000}`)
-              .value(value)
-              .exec()
-        : () => etcd.get("/bench/raw/0").string();
+        ? (i) => etcd.put(`/bench/raw/${i % 1000}`, value)
+        : () => etcd.get("/bench/raw/0");
     close = () => etcd.close();
   } else {
     const bus = Bus.connect(job.url, { timeoutMs: 30_000 });

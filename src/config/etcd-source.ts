@@ -1,6 +1,6 @@
 /** The configuration object at etcd key `/commissaire/config/<name>` (etcd v3 API). */
-import { Etcd3 } from "etcd3";
-import { type EtcdEnvSettings, etcdClientOptions } from "./etcd-env.js";
+import { EtcdClient } from "./etcd-client.js";
+import type { EtcdEnvSettings } from "./etcd-env.js";
 import { parseConfigText } from "./file-source.js";
 import type { ConfigObject } from "./normalise.js";
 
@@ -13,7 +13,7 @@ export type EtcdConfigResult =
   | { ok: false; reason: string };
 
 /**
- * Reads the key, trying every host of ETCD_MACHINES (etcd3 fails over between them). Never
+ * Reads the key, trying every host of ETCD_MACHINES in turn. Never
  * throws: whatever goes wrong becomes a reason the caller reports before falling back to the file.
  * The reason never contains the password.
  */
@@ -23,15 +23,10 @@ export async function readEtcdConfig(
   timeoutMs = 8000,
 ): Promise<EtcdConfigResult> {
   const key = configKey(serviceName);
-  let client: Etcd3 | null = null;
-  let timer: NodeJS.Timeout | undefined;
+  let client: EtcdClient | null = null;
   try {
-    client = new Etcd3(etcdClientOptions(settings));
-    const read = client.get(key).string();
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-    });
-    const text = await Promise.race([read, timeout]);
+    client = new EtcdClient(settings, { timeoutMs });
+    const text = await client.get(key);
     if (text === null) return { ok: false, reason: `etcd key ${key} does not exist` };
     return {
       ok: true,
@@ -43,7 +38,6 @@ export async function readEtcdConfig(
     if (settings.password) reason = reason.split(settings.password).join("***");
     return { ok: false, reason: `etcd (${settings.hosts.join(",")}) key ${key}: ${reason}` };
   } finally {
-    clearTimeout(timer);
     client?.close();
   }
 }

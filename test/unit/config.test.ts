@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { test } from "node:test";
 import { ConfigError } from "../../src/config/errors.js";
-import { etcdClientOptions, etcdSettingsFromEnv } from "../../src/config/etcd-env.js";
+import { EtcdClient } from "../../src/config/etcd-client.js";
+import { etcdSettingsFromEnv } from "../../src/config/etcd-env.js";
 import { normaliseConfig } from "../../src/config/normalise.js";
 import { readConfig } from "../../src/config/read-config.js";
 import { busSettings } from "../../src/service/common-options.js";
@@ -123,7 +124,7 @@ test("precedence: command line > configuration > default", () => {
   );
 });
 
-test("ETCD_* variables become etcd client options", () => {
+test("ETCD_* variables become etcd client settings, checked when the client is made", () => {
   assert.equal(etcdSettingsFromEnv({}), null);
   assert.equal(etcdSettingsFromEnv({ ETCD_MACHINES: " , " }), null);
   const s = etcdSettingsFromEnv({
@@ -132,14 +133,17 @@ test("ETCD_* variables become etcd client options", () => {
     ETCD_PASSWORD: "p",
   })!;
   assert.deepEqual(s.hosts, ["http://a:1", "http://b:2"]);
-  assert.deepEqual(etcdClientOptions(s).auth, { username: "u", password: "p" });
+  assert.deepEqual([s.username, s.password], ["u", "p"]);
   assert.throws(
-    () => etcdClientOptions({ hosts: ["x"], certPath: "/c" }),
+    () => new EtcdClient({ hosts: ["http://x:1"], certPath: "/c" }),
     /ETCD_TLSPEM and ETCD_TLSKEY must be given together/,
   );
-  assert.throws(() => etcdClientOptions({ hosts: ["x"], username: "u" }), /ETCD_PASSWORD is not/);
   assert.throws(
-    () => etcdClientOptions({ hosts: ["x"], caPath: join(dir, "none.pem") }),
+    () => new EtcdClient({ hosts: ["http://x:1"], username: "u" }),
+    /ETCD_PASSWORD is not/,
+  );
+  assert.throws(
+    () => new EtcdClient({ hosts: ["https://x:1"], caPath: join(dir, "none.pem") }),
     /ETCD_CACERT=.*none\.pem: cannot be read/,
   );
 });

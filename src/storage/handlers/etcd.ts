@@ -6,13 +6,10 @@
  * not), so two concurrent saves of a new record never both report "created". Concurrent saves of
  * one record: the last writer wins.
  */
-import { Etcd3 } from "etcd3";
+
 import { ConfigError } from "../../config/errors.js";
-import {
-  type EtcdEnvSettings,
-  etcdClientOptions,
-  etcdSettingsFromEnv,
-} from "../../config/etcd-env.js";
+import { EtcdClient } from "../../config/etcd-client.js";
+import { type EtcdEnvSettings, etcdSettingsFromEnv } from "../../config/etcd-env.js";
 import type { ModelType } from "../../models/index.js";
 import {
   type HandlerContext,
@@ -72,22 +69,19 @@ export class EtcdStoreHandler implements StoreHandler {
   readonly secret = false;
   readonly name: string;
   readonly hosts: string[];
-  private readonly client: Etcd3;
+  private readonly client: EtcdClient;
 
   static checkOptions(options: Record<string, unknown>): void {
-    const settings = etcdHandlerSettings(options, {});
-    etcdClientOptions(settings); // throws on an incomplete certificate pair or unreadable files
+    // Throws on bad URLs, an incomplete certificate pair or unreadable files.
+    new EtcdClient(etcdHandlerSettings(options, {})).close();
   }
 
   constructor(context: HandlerContext) {
     this.name = context.name;
     const settings = etcdHandlerSettings(context.options, context.env);
     this.hosts = settings.hosts;
-    this.client = new Etcd3({
-      ...etcdClientOptions(settings),
-      // Every call has a deadline: an unreachable etcd is an error, never a hang.
-      defaultCallOptions: () => ({ deadline: new Date(Date.now() + CALL_TIMEOUT_MS) }),
-    });
+    // Every call has a deadline: an unreachable etcd is an error, never a hang.
+    this.client = new EtcdClient(settings, { timeoutMs: CALL_TIMEOUT_MS });
   }
 
   private layout(type: ModelType) {
@@ -112,42 +106,32 @@ export class EtcdStoreHandler implements StoreHandler {
   async save(type: ModelType, key: string, record: StoredRecord): Promise<SaveOutcome> {
     const path = this.layout(type).key(key);
     const value = JSON.stringify(record);
-    const result = await this.attempt(`save ${type.name} ${key}`, () =>
-      this.client
-        .if(path, "Version", "==", 0)
-        .then(this.client.put(path).value(value))
-        .else(this.client.put(path).value(value))
-        .commit(),
+    const created = await this.attempt(`save ${type.name} ${key}`, () =>
+      this.client.putReportingCreated(path, value),
     );
-    return { created: result.succeeded };
+    return { created };
   }
 
   async get(type: ModelType, key: string): Promise<StoredRecord | null> {
     const path = this.layout(type).key(key);
-    const text = await this.attempt(`read ${type.name} ${key}`, () =>
-      this.client.get(path).string(),
-    );
+    const text = await this.attempt(`read ${type.name} ${key}`, () => this.client.get(path));
     return text === null ? null : (JSON.parse(text) as StoredRecord);
   }
 
   async delete(type: ModelType, key: string): Promise<StoredRecord | null> {
     const path = this.layout(type).key(key);
     const previous = await this.attempt(`delete ${type.name} ${key}`, () =>
-      this.client.delete().key(path).getPrevious(),
+      this.client.delete(path),
     );
-    const kv = previous[0];
-    return kv ? (JSON.parse(kv.value.toString("utf8")) as StoredRecord) : null;
+    return previous === null ? null : (JSON.parse(previous) as StoredRecord);
   }
 
   async list(type: ModelType): Promise<StoredRecord[]> {
     const layout = this.layout(type);
-    const all = await this.attempt(`list ${type.name}`, () =>
-      this.client.getAll().prefix(layout.prefix).strings(),
-    );
-    return Object.entries(all)
-      .filter(([key]) => idOfKey(layout, key) !== null)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, value]) => JSON.parse(value) as StoredRecord);
+    const all = await this.attempt(`list ${type.name}`, () => this.client.getPrefix(layout.prefix));
+    return all
+      .filter((kv) => idOfKey(layout, kv.key) !== null)
+      .map((kv) => JSON.parse(kv.value) as StoredRecord);
   }
 
   async close(): Promise<void> {
