@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command (npm test): installs what the tests need, builds, lints and runs every test.
-# Integration tests start their own redis-server, etcd and kombu peers on free loopback ports and
-# stop them by PID when they finish, so nothing needs to be running beforehand.
+# Integration tests start their own redis-server, etcd, Custodia and kombu peers on free loopback
+# ports (Custodia on a Unix socket in a temporary directory) and stop them by PID when they
+# finish, so nothing needs to be running beforehand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,7 @@ command -v redis-server >/dev/null || missing+=(redis-server)
 command -v etcd >/dev/null || missing+=(etcd-server)
 command -v etcdctl >/dev/null || missing+=(etcd-client)
 command -v openssl >/dev/null || missing+=(openssl)
+command -v custodia >/dev/null || missing+=(custodia)
 # kombu peers run on Debian's own interpreter, whatever python3 comes first on PATH.
 [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import kombu, redis" 2>/dev/null || missing+=(python3 python3-kombu python3-redis)
 if ((${#missing[@]})); then
