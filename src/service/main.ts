@@ -8,6 +8,7 @@ import { Bus } from "../bus/bus.js";
 import { redactUri } from "../bus/transports/index.js";
 import { ConfigError } from "../config/errors.js";
 import { createLogging, loggingSettings } from "../config/logging.js";
+import type { ConfigObject } from "../config/normalise.js";
 import { readConfig } from "../config/read-config.js";
 import { packageVersion } from "../version.js";
 import {
@@ -19,6 +20,9 @@ import {
 import type { ServiceDefinition } from "./definition.js";
 import { ServiceManager, WORKER_ENV } from "./manager.js";
 
+/** The configuration a ServiceManager hands its workers (JSON). */
+export const WORKER_CONFIG_ENV = "COMMISSAIRE_WORKER_CONFIG";
+
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
@@ -29,10 +33,17 @@ export async function runService(
   options: CommonOptions,
   program: string,
 ): Promise<number> {
-  const { config } = await readConfig(
-    definition.name,
-    options.configFile !== undefined ? { configFile: options.configFile } : {},
-  );
+  // Workers take the configuration their manager read: one snapshot for all of them, etcd asked
+  // once, and standard input (`-c -`), which only the manager can read, works with --workers too.
+  const inherited = process.env[WORKER_CONFIG_ENV];
+  const config: ConfigObject = inherited
+    ? (JSON.parse(inherited) as ConfigObject)
+    : (
+        await readConfig(
+          definition.name,
+          options.configFile !== undefined ? { configFile: options.configFile } : {},
+        )
+      ).config;
   const settings = loggingSettings(config, {
     ...(options.logLevel ? { level: options.logLevel } : {}),
     isTty: process.stderr.isTTY === true,
@@ -48,6 +59,7 @@ export async function runService(
       args: process.argv.slice(2),
       count: options.workers,
       logger: logging.forComponent("manager"),
+      env: { [WORKER_CONFIG_ENV]: JSON.stringify(config) },
     });
     return manager.run();
   }

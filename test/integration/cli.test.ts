@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { waitFor } from "../../src/testing/index.js";
 import { BIN, Running, run } from "../helpers/cli.js";
-import { freePort, RedisServer } from "../helpers/servers.js";
+import { freePort, RedisServer, startProcess } from "../helpers/servers.js";
 
 describe("service binaries and the commissaire command", () => {
   let redis: RedisServer;
@@ -253,5 +253,28 @@ describe("service binaries and the commissaire command", () => {
     });
     assert.equal(await manager.stop(), 0, manager.stderr);
     assert.ok(manager.logs().some((l) => l.msg === "all workers stopped" && l.clean === true));
+  });
+
+  test("--workers with the configuration on standard input: the workers get what the manager read", async () => {
+    const child = startProcess(process.execPath, [BIN.example, "--workers", "2", "-c", "-"], {
+      stdin: true,
+    });
+    child.stdin!.end(JSON.stringify({ "bus-uri": redis.url(4), "bus-exchange": "from-stdin" }));
+    const manager = new Running(child);
+    await waitFor(() => manager.logs().filter((r) => r.msg === "service started").length === 2, {
+      timeoutMs: 15_000,
+      what: "two workers serving with the stdin configuration",
+    });
+    const r = await run(BIN.commissaire, [
+      "call",
+      "example.ping",
+      "--bus-uri",
+      redis.url(4),
+      "--bus-exchange",
+      "from-stdin",
+    ]);
+    assert.equal(JSON.parse(r.stdout), "pong");
+    assert.ok(!manager.logs().some((l) => l.msg === "worker exited unexpectedly; restarting"));
+    assert.equal(await manager.stop(), 0, manager.stderr);
   });
 });
