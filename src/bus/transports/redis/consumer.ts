@@ -1,7 +1,8 @@
 /**
- * A consumer on Redis lists: takes messages with the pop-and-record script while there are some
- * (several per round trip), blocks in BRPOP when there are none, records what BRPOP returns, and
- * settles deliveries. Runs on a connection of its own because BRPOP blocks it.
+ * A consumer on Redis lists: takes batches of messages with BLMPOP (Redis 7; before that the
+ * pop-and-record script while there are messages and BRPOP when there are none), records them in
+ * kombu's unacked bookkeeping, hands them out within the prefetch limit and settles them. Runs on
+ * a connection of its own because the blocking pop blocks it.
  */
 import type { Redis } from "ioredis";
 import { type Envelope, isRedelivered, markRedelivered, parseEnvelope } from "../../envelope.js";
@@ -18,6 +19,12 @@ export interface ConsumerHost {
   /** Take messages with BLMPOP (Redis 7) rather than BRPOP and the pop-and-record script. */
   readonly useBlmpop: boolean;
   reportError(error: Error): void;
+}
+
+/** Messages taken in one go, from the consuming end; `recorded` when already in `unacked`. */
+interface Taken {
+  items: Array<[key: string, raw: string]>;
+  recorded: boolean;
 }
 
 const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
@@ -93,14 +100,11 @@ export class RedisConsumer implements Consumer {
         const taken = this.useBlmpop ? await this.takeBlmpop(room) : await this.takeBrpop(room);
         failures = 0;
         if (taken === null) continue;
-        const [key, items, recorded] = taken;
         if (this.stopped) {
-          // Taken after stop() began: never seen by a handler, so it goes back untouched, in order.
-          if (!recorded) await this.host.command.rpush(key, ...[...items].reverse());
-          else for (const raw of items) this.deliver(key, raw, true); // recorded: restored at close
+          await this.giveBack(taken);
           break;
         }
-        for (const raw of items) this.deliver(key, raw, recorded);
+        for (const [key, raw] of taken.items) this.deliver(key, raw, taken.recorded);
       } catch (err) {
         this.blocked = false;
         if (this.stopped) break;
@@ -121,7 +125,7 @@ export class RedisConsumer implements Consumer {
    * all are empty: one command per batch, whatever the load. The messages are recorded at the end
    * of the turn (recordSoon).
    */
-  private async takeBlmpop(room: number): Promise<[string, string[], boolean] | null> {
+  private async takeBlmpop(room: number): Promise<Taken | null> {
     this.blocked = true;
     const result = (await this.blocking.call(
       "BLMPOP",
@@ -133,14 +137,14 @@ export class RedisConsumer implements Consumer {
       room,
     )) as [string, string[]] | null;
     this.blocked = false;
-    return result ? [result[0], result[1], false] : null;
+    return result ? { items: result[1].map((raw) => [result[0], raw]), recorded: false } : null;
   }
 
   /**
    * Redis before 7: the pop-and-record script takes what is there (recorded atomically), and BRPOP
    * waits for one message when there is nothing.
    */
-  private async takeBrpop(room: number): Promise<[string, string[], boolean] | null> {
+  private async takeBrpop(room: number): Promise<Taken | null> {
     const flat = await this.blocking.popAndRecord(
       2 + this.keys.length,
       UNACKED,
@@ -151,16 +155,30 @@ export class RedisConsumer implements Consumer {
       this.options.noAck ? "0" : "1",
     );
     if (flat.length > 0) {
-      // Several lists may have answered; deliver them in order, one list at a time.
-      for (let i = 0; i < flat.length - 2; i += 2)
-        this.deliver(flat[i]!, flat[i + 1]!, !this.options.noAck);
-      return [flat[flat.length - 2]!, [flat[flat.length - 1]!], !this.options.noAck];
+      const items: Taken["items"] = [];
+      for (let i = 0; i < flat.length; i += 2) items.push([flat[i]!, flat[i + 1]!]);
+      return { items, recorded: !this.options.noAck };
     }
     if (this.stopped) return null;
     this.blocked = true;
     const popped = await this.blocking.brpop(...this.keys, this.host.blockSeconds);
     this.blocked = false;
-    return popped ? [popped[0], [popped[1]], false] : null;
+    return popped ? { items: [[popped[0], popped[1]]], recorded: false } : null;
+  }
+
+  /**
+   * Messages taken after stop() began never reach a handler: unrecorded ones go back to the
+   * consuming end of their lists in their order, recorded ones are restored by their records.
+   */
+  private async giveBack(taken: Taken): Promise<void> {
+    if (taken.recorded) {
+      for (const [, raw] of taken.items) {
+        const tag = parseEnvelope(raw)?.properties.delivery_tag;
+        if (typeof tag === "string") await this.host.restoreByTag(tag, true);
+      }
+      return;
+    }
+    for (const [key, raw] of [...taken.items].reverse()) await this.host.command.rpush(key, raw);
   }
 
   private deliver(key: string, raw: string, recorded: boolean): void {
