@@ -63,19 +63,51 @@ export async function stopProcess(
   return code;
 }
 
+/**
+ * A server the tests start, stop by PID and start again on the same port, with a temporary
+ * directory of its own that destroy() removes.
+ */
+abstract class ServerProcess {
+  protected child: ChildProcess | null = null;
+  constructor(protected readonly dir: string) {}
+
+  protected abstract launch(): Promise<void>;
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  async stop(): Promise<void> {
+    if (this.child) await stopProcess(this.child);
+    this.child = null;
+  }
+
+  /** Stops and starts again on the same port (Redis loses its data: no persistence). */
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.launch();
+  }
+
+  async destroy(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
 export interface RedisServerOptions {
   /** Serve TLS only (server certificate and the CA that signed it). */
   tls?: { certFile: string; keyFile: string; caFile: string };
   password?: string;
 }
 
-export class RedisServer {
-  private child: ChildProcess | null = null;
+export class RedisServer extends ServerProcess {
   private constructor(
     readonly port: number,
-    private readonly dir: string,
+    dir: string,
     private readonly options: RedisServerOptions,
-  ) {}
+  ) {
+    super(dir);
+  }
 
   static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
     const dir = mkdtempSync(join(tmpdir(), "commissaire-redis-"));
@@ -94,11 +126,7 @@ export class RedisServer {
     return `redis://${auth}127.0.0.1:${this.port}/${db}`;
   }
 
-  get pid(): number | undefined {
-    return this.child?.pid;
-  }
-
-  private async launch(): Promise<void> {
+  protected async launch(): Promise<void> {
     const { tls, password } = this.options;
     const listen = tls
       ? ["--port", "0", "--tls-port", String(this.port), "--tls-cert-file", tls.certFile].concat([
@@ -145,22 +173,6 @@ export class RedisServer {
       ...extra,
     });
   }
-
-  async stop(): Promise<void> {
-    if (this.child) await stopProcess(this.child);
-    this.child = null;
-  }
-
-  /** Stops and starts again on the same port (the data is gone: no persistence). */
-  async restart(): Promise<void> {
-    await this.stop();
-    await this.launch();
-  }
-
-  async destroy(): Promise<void> {
-    await this.stop();
-    rmSync(this.dir, { recursive: true, force: true });
-  }
 }
 
 export interface EtcdTls {
@@ -170,15 +182,16 @@ export interface EtcdTls {
 }
 
 /** A one-member etcd (Debian's etcd-server, v3 API) on free loopback ports. */
-export class EtcdServer {
-  private child: ChildProcess | null = null;
+export class EtcdServer extends ServerProcess {
   private output = "";
   private constructor(
     readonly port: number,
     private readonly peerPort: number,
-    private readonly dir: string,
+    dir: string,
     readonly tls?: EtcdTls,
-  ) {}
+  ) {
+    super(dir);
+  }
 
   static async start(options: { tls?: EtcdTls } = {}): Promise<EtcdServer> {
     const server = new EtcdServer(
@@ -207,7 +220,7 @@ export class EtcdServer {
     return args;
   }
 
-  private async launch(): Promise<void> {
+  protected async launch(): Promise<void> {
     const peer = `http://127.0.0.1:${this.peerPort}`;
     const args = [
       "--name",
@@ -268,21 +281,6 @@ export class EtcdServer {
         code === 0 ? resolve(out) : reject(new Error(`etcdctl ${args.join(" ")}: ${err}`)),
       );
     });
-  }
-
-  async stop(): Promise<void> {
-    if (this.child) await stopProcess(this.child);
-    this.child = null;
-  }
-
-  async restart(): Promise<void> {
-    await this.stop();
-    await this.launch();
-  }
-
-  async destroy(): Promise<void> {
-    await this.stop();
-    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
