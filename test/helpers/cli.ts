@@ -32,12 +32,13 @@ export function run(
     let stderr = "";
     child.stdout!.on("data", (d) => (stdout += d));
     child.stderr!.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => {
+    const killAtDeadline = () => {
       child.kill("SIGKILL");
       reject(new Error(`${bin} ${args.join(" ")} did not finish: ${stderr}`));
-    }, options.timeoutMs ?? 20_000);
+    };
+    const deadline = setTimeout(killAtDeadline, options.timeoutMs ?? 20_000);
     child.once("exit", (code) => {
-      clearTimeout(timer);
+      clearTimeout(deadline);
       resolve({ code, stdout, stderr });
     });
   });

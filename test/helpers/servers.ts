@@ -54,12 +54,11 @@ export async function stopProcess(
     child.once("exit", (code) => resolve(code)),
   );
   process.kill(child.pid!, signal);
-  const timer = setTimeout(
-    () => child.pid && child.exitCode === null && process.kill(child.pid, "SIGKILL"),
-    deadlineMs,
-  );
+  const killAtDeadline = () =>
+    child.pid && child.exitCode === null && process.kill(child.pid, "SIGKILL");
+  const deadline = setTimeout(killAtDeadline, deadlineMs);
   const code = await exited;
-  clearTimeout(timer);
+  clearTimeout(deadline);
   return code;
 }
 
