@@ -19,6 +19,7 @@ import {
 } from "../../src/storage/handler-registry.js";
 import { waitFor } from "../../src/testing/index.js";
 import { BIN, Running } from "../helpers/cli.js";
+import { KombuPeer } from "../helpers/kombu-peer.js";
 import { CustodiaServer, EtcdServer, RedisServer } from "../helpers/servers.js";
 import { storageSuite } from "../helpers/storage-suite.js";
 
@@ -72,6 +73,63 @@ storageSuite(
     await stopSuite();
   },
 );
+
+test("a kombu client (as the Python services call storage) saves and gets through this storage service", async () => {
+  const { service } = await storageOn(redis.url(3), {
+    storage_handlers: [{ type: "etcd", server_url: etcd.url }],
+  });
+  try {
+    // The Python StorageClient sends model_json_data as a JSON text.
+    const saved = await KombuPeer.start(
+      "request",
+      redis.url(3),
+      "commissaire",
+      "storage.save",
+      JSON.stringify({
+        model_type_name: "Host",
+        model_json_data: JSON.stringify({ address: "198.51.100.7", os: "rhel" }),
+      }),
+    );
+    const [, save] = await saved.lines(2);
+    assert.equal(save.content_type, "text/plain");
+    assert.deepEqual(save.response.result, {
+      address: "198.51.100.7",
+      status: "",
+      os: "rhel",
+      cpus: 0,
+      memory: 0,
+      space: 0,
+      last_check: "",
+      source: "",
+    });
+    const got = await KombuPeer.start(
+      "request",
+      redis.url(3),
+      "commissaire",
+      "storage.get",
+      JSON.stringify({
+        model_type_name: "Host",
+        model_json_data: '{"address": "198.51.100.7"}',
+      }),
+    );
+    assert.equal((await got.lines(2))[1].response.result.os, "rhel");
+    const missing = await KombuPeer.start(
+      "request",
+      redis.url(3),
+      "commissaire",
+      "storage.get",
+      JSON.stringify({
+        model_type_name: "Host",
+        model_json_data: '{"address": "198.51.100.8"}',
+      }),
+    );
+    const error = (await missing.lines(2))[1].response.error;
+    assert.equal(error.code, -20000);
+    assert.equal(error.data.model_type_name, "Host");
+  } finally {
+    await service.stop(1000);
+  }
+});
 
 describe("storage service processes on etcd", () => {
   let dir: string;
