@@ -96,14 +96,15 @@ export class Bus {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const id = randomUUID();
     const method = routingKey.slice(routingKey.lastIndexOf(".") + 1);
-    // The timeout covers everything, opening the reply queue included (Redis may be unreachable).
-    const reply = this.replies.expect(id, routingKey, timeoutMs);
+    // Encoded first: params that cannot be encoded fail here, before any call is registered.
     const envelope = makeEnvelope({
       payload: encodeRequest(id, method, params),
       exchange: this.exchange,
       routingKey,
       replyTo: this.replies.name,
     });
+    // The timeout covers everything, opening the reply queue included (Redis may be unreachable).
+    const reply = this.replies.expect(id, routingKey, timeoutMs);
     this.replies
       .open()
       .then(() => this.transport.publish(this.exchange, routingKey, envelope))

@@ -12,6 +12,7 @@ import {
 } from "../bus/envelope.js";
 import {
   errorToWire,
+  InternalError,
   InvalidRequestError,
   MethodNotFoundError,
   ParseError,
@@ -116,7 +117,24 @@ export async function dispatch(target: DispatchTarget, delivery: Delivery): Prom
   const respond = async (result: unknown): Promise<void> => {
     if (responded) throw new Error(`already responded to ${request.method} (${String(id)})`);
     responded = true;
-    send(encodeResult(id ?? UNKNOWN_ID, result));
+    let text: string;
+    try {
+      text = encodeResult(id ?? UNKNOWN_ID, result);
+    } catch (err) {
+      // A result JSON cannot hold (a cycle, a BigInt): the caller still gets an answer.
+      const error = new InternalError(
+        `the result of ${request.method} cannot be sent as JSON: ${(err as Error).message}`,
+        {
+          exception: (err as Error).constructor.name,
+        },
+      );
+      log().error(
+        { err: (err as Error).message },
+        `${request.method} returned a result that is not JSON`,
+      );
+      text = encodeError(id ?? UNKNOWN_ID, error);
+    }
+    send(text);
   };
   const context: MessageContext = {
     routingKey,

@@ -113,6 +113,10 @@ export function busSuite(
           assert.equal(e.message, `custom ${code}`);
         });
       }
+      await rejects("unencodable", {}, (e) => {
+        assert.equal(e.code, -32603);
+        assert.match(e.message, /cannot be sent as JSON/);
+      });
       assert.equal(await client.request(`${name}.ping`), "pong");
     });
 

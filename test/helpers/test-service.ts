@@ -51,6 +51,9 @@ export class TestService extends CommissaireService {
     return params;
   }
   on_nothing(): void {}
+  on_unencodable(): unknown {
+    return { big: 10n };
+  }
   on_fail(): never {
     throw new TypeError("deliberate failure");
   }

@@ -76,3 +76,13 @@ test("errors map to classes both ways", () => {
   });
   assert.equal(errorToWire("text").message, "text");
 });
+
+test("a request whose params cannot be encoded fails at once and leaves nothing pending", async () => {
+  const { memoryBus } = await import("../../src/testing/index.js");
+  const bus = memoryBus();
+  const circular: Record<string, unknown> = {};
+  circular.self = circular;
+  await assert.rejects(bus.request("x.y", circular, { timeoutMs: 50 }), /circular/i);
+  assert.equal((bus as any).replies.pending.size, 0);
+  await bus.close();
+});
