@@ -4,7 +4,7 @@
  * a ratio to a baseline measured in the same run (a raw Redis round trip, a raw etcd put/get).
  * Prints a table and writes it as JSON under bench/results/.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -106,6 +106,7 @@ async function main(): Promise<void> {
     `benchmark (${quick ? "quick" : "full"}): starting redis-server and etcd on loopback\n`,
   );
   const [redis, etcd] = await Promise.all([RedisServer.start(), EtcdServer.start()]);
+  const configDir = mkdtempSync(join(tmpdir(), "commissaire-bench-"));
   const started: Proc[] = [];
   const start = async (script: string, args: string[], ready: (o: string) => boolean) => {
     const p = await Proc.start(script, args, ready);
@@ -176,7 +177,7 @@ async function main(): Promise<void> {
     );
     await run("raw etcd get", { kind: "etcd-get", url: etcd.url, concurrency: 64 }, []);
     const rpc1 = rows.find((r) => r.name === "bus rpc (echo)" && r.concurrency === 1)!;
-    const config = join(mkdtempSync(join(tmpdir(), "commissaire-bench-")), "storage.conf");
+    const config = join(configDir, "storage.conf");
     writeFileSync(
       config,
       JSON.stringify({
@@ -259,6 +260,7 @@ async function main(): Promise<void> {
   } finally {
     for (const p of started) await p.stop().catch(() => undefined);
     await Promise.all([redis.destroy(), etcd.destroy()]);
+    rmSync(configDir, { recursive: true, force: true });
   }
 }
 

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { test } from "node:test";
+import { after, test } from "node:test";
 import { ConfigError } from "../../src/config/errors.js";
 import { EtcdClient } from "../../src/config/etcd-client.js";
 import { etcdSettingsFromEnv } from "../../src/config/etcd-env.js";
@@ -12,6 +12,7 @@ import { readConfig } from "../../src/config/read-config.js";
 import { busSettings } from "../../src/service/common-options.js";
 
 const dir = mkdtempSync(join(tmpdir(), "commissaire-config-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
 const write = (name: string, text: string) => {
   const path = join(dir, name);
   writeFileSync(path, text);
