@@ -8,6 +8,7 @@ export const BIN = {
   commissaire: fileURLToPath(new URL("../../src/cli/commissaire.js", import.meta.url)),
   example: fileURLToPath(new URL("../../src/cli/example-service.js", import.meta.url)),
   storage: fileURLToPath(new URL("../../src/cli/storage-service.js", import.meta.url)),
+  server: fileURLToPath(new URL("../../src/cli/server.js", import.meta.url)),
 };
 
 export interface RunResult {

@@ -1,0 +1,110 @@
+/**
+ * /api/v0/host/... and /api/v0/hosts: host records; creating one stores its credentials as
+ * HostCreds (secret store) and asks the investigator (jobs.investigate) to take it.
+ */
+import type { Bus } from "../../../bus/bus.js";
+import type { Logger } from "../../../config/logger.js";
+import { ClusterModel, HostCredsModel, HostModel } from "../../../models/index.js";
+import type { StorageClient } from "../../../storage/client.js";
+import { HttpError } from "../http-error.js";
+import type { RequestContext, Router } from "../router.js";
+import { objectBody, optionalString } from "./body.js";
+import { orNull } from "./exists.js";
+
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+export function hostEndpoints(
+  router: Router,
+  storage: StorageClient,
+  bus: Bus,
+  logger: Logger,
+): void {
+  const mustGet = async (address: string) => {
+    const host = await orNull(storage.getHost(address));
+    if (!host) throw new HttpError(404, `host ${address} does not exist`);
+    return host;
+  };
+
+  router.on("GET", "/api/v0/hosts", async () => ({
+    status: 200,
+    body: (await storage.list(HostModel)).map((h) => HostModel.toSafeJson(h)),
+  }));
+  router.on("GET", "/api/v0/host/{address}", async ({ params }) => ({
+    status: 200,
+    body: HostModel.toSafeJson(await mustGet(params.address!)),
+  }));
+
+  const create = async (address: string, { body }: RequestContext) => {
+    const what = `host ${address}`;
+    const data = objectBody(body, what);
+    const key = optionalString(data, "ssh_priv_key", what);
+    if (!key || !BASE64.test(key))
+      throw new HttpError(
+        400,
+        `${what}: "ssh_priv_key" (the base64 of the PEM private key) is required`,
+      );
+    const remoteUser = optionalString(data, "remote_user", what) ?? "root";
+    const clusterName = optionalString(data, "cluster", what);
+    if (await orNull(storage.getHost(address))) throw new HttpError(409, `${what} already exists`);
+    const cluster = clusterName ? await orNull(storage.getCluster(clusterName)) : null;
+    if (clusterName && !cluster)
+      throw new HttpError(400, `${what}: cluster "${clusterName}" does not exist`);
+    await storage.save(HostCredsModel, { address, ssh_priv_key: key, remote_user: remoteUser });
+    const host = await storage.save(HostModel, { address, status: "investigating" });
+    if (cluster && !cluster.hostset.includes(address))
+      await storage.save(ClusterModel, { ...cluster, hostset: [...cluster.hostset, address] });
+    // The investigator takes it from here; nobody waits for the investigation.
+    const queues = await bus.notify("jobs.investigate", {
+      address,
+      ...(clusterName ? { cluster_name: clusterName } : {}),
+    });
+    if (queues === 0)
+      logger.warn(
+        { address },
+        "no investigator is listening: the host stays investigating until one starts",
+      );
+    return { status: 201, body: HostModel.toSafeJson(host) };
+  };
+  router.on("PUT", "/api/v0/host/{address}", (context) => create(context.params.address!, context));
+  // A host adding itself from a boot script: the address is the caller's.
+  router.on("PUT", "/api/v0/host", (context) =>
+    create(context.remoteAddress.replace(/^::ffff:/, ""), context),
+  );
+
+  router.on("DELETE", "/api/v0/host/{address}", async ({ params }) => {
+    const address = params.address!;
+    await mustGet(address);
+    await storage.delete(HostModel, { address });
+    await orNull(storage.delete(HostCredsModel, { address }));
+    for (const cluster of await storage.list(ClusterModel)) {
+      if (cluster.hostset.includes(address))
+        await storage.save(ClusterModel, {
+          ...cluster,
+          hostset: cluster.hostset.filter((h) => h !== address),
+        });
+    }
+    return { status: 200, body: [] };
+  });
+
+  router.on("GET", "/api/v0/host/{address}/creds", async ({ params }) => {
+    await mustGet(params.address!);
+    const creds = await orNull(storage.get(HostCredsModel, { address: params.address! }));
+    if (!creds) throw new HttpError(404, `no credentials are stored for host ${params.address}`);
+    return {
+      status: 200,
+      body: { ssh_priv_key: creds.ssh_priv_key, remote_user: creds.remote_user },
+    };
+  });
+
+  router.on("GET", "/api/v0/host/{address}/status", async ({ params }) => {
+    const host = await mustGet(params.address!);
+    return {
+      status: 200,
+      body: {
+        type: "host_only",
+        host: { last_check: host.last_check, status: host.status },
+        container_manager: {},
+      },
+    };
+  });
+}

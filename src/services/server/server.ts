@@ -1,0 +1,148 @@
+/**
+ * The REST server (`/api/v0/...` of rest-endpoints.rst): HTTP or HTTPS, every request
+ * authenticated, JSON in and out, each endpoint a few calls to the storage service (and
+ * clusterexec / investigator) over the bus.
+ */
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import type { Bus } from "../../bus/bus.js";
+import type { Logger } from "../../config/logger.js";
+import { StorageClient } from "../../storage/client.js";
+import type { Authenticator } from "./auth.js";
+import { clusterEndpoints } from "./endpoints/clusters.js";
+import { hostEndpoints } from "./endpoints/hosts.js";
+import { containerManagerEndpoints, networkEndpoints } from "./endpoints/named-records.js";
+import { operationEndpoints } from "./endpoints/operations.js";
+import { HttpError, httpErrorOf } from "./http-error.js";
+import { Router } from "./router.js";
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface ServerOptions {
+  bus: Bus;
+  authenticator: Authenticator;
+  logger: Logger;
+  /** PEM certificate and key: HTTPS when given. */
+  tls?: { cert: Buffer; key: Buffer };
+}
+
+export class CommissaireServer {
+  private readonly router = new Router();
+  private readonly server: Server;
+
+  constructor(private readonly options: ServerOptions) {
+    const storage = new StorageClient(options.bus);
+    clusterEndpoints(this.router, storage);
+    operationEndpoints(this.router, storage, options.bus);
+    hostEndpoints(this.router, storage, options.bus, options.logger);
+    networkEndpoints(this.router, storage);
+    containerManagerEndpoints(this.router, storage);
+    const handle = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
+    this.server = options.tls
+      ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handle)
+      : createHttpServer(handle);
+  }
+
+  get secure(): boolean {
+    return this.options.tls !== undefined;
+  }
+
+  async listen(port: number, host: string): Promise<AddressInfo> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(port, host, () => resolve());
+    });
+    return this.server.address() as AddressInfo;
+  }
+
+  /** Stops accepting, lets requests in progress finish (up to timeoutMs), closes the bus. */
+  async close(timeoutMs = 5000): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    const timer = setTimeout(() => this.server.closeAllConnections(), timeoutMs);
+    await closed;
+    clearTimeout(timer);
+    await this.options.bus.close();
+  }
+
+  private async readBody(req: IncomingMessage): Promise<unknown> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_BODY_BYTES)
+        throw new HttpError(413, `the body is larger than ${MAX_BODY_BYTES} bytes`);
+      chunks.push(chunk as Buffer);
+    }
+    const text = Buffer.concat(chunks).toString("utf8");
+    if (text.trim() === "") return undefined;
+    try {
+      return JSON.parse(text);
+    } catch (err) {
+      throw new HttpError(400, `the body is not valid JSON: ${(err as Error).message}`);
+    }
+  }
+
+  private send(
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): void {
+    const text = JSON.stringify(body);
+    res.writeHead(status, {
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(text),
+      ...headers,
+    });
+    res.end(text);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? "GET";
+    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    const started = performance.now();
+    let status = 500;
+    try {
+      const user = await this.options.authenticator.authenticate(req.headers.authorization);
+      if (!user) {
+        status = 401;
+        req.resume();
+        this.send(
+          res,
+          401,
+          { error: "authentication required" },
+          { "www-authenticate": 'Basic realm="commissaire"' },
+        );
+        return;
+      }
+      const { handler, params } = this.router.match(method, path);
+      const body = await this.readBody(req);
+      const reply = await handler({
+        method,
+        params,
+        body,
+        remoteAddress: req.socket.remoteAddress ?? "",
+      });
+      status = reply.status;
+      this.send(res, reply.status, reply.body);
+    } catch (err) {
+      const error = httpErrorOf(err);
+      status = error.status;
+      if (status >= 500)
+        this.options.logger.error({ err: (err as Error).message, method, path }, "request failed");
+      this.send(res, error.status, { error: error.message });
+    } finally {
+      this.options.logger.debug(
+        { method, path, status, ms: Math.round(performance.now() - started) },
+        "request",
+      );
+    }
+  }
+}
