@@ -3,6 +3,7 @@
 import { Command } from "commander";
 import { reportFatal } from "../service/main.js";
 import { packageVersion } from "../version.js";
+import { allInOneCommand } from "./commands/all-in-one.js";
 import { callCommand } from "./commands/call.js";
 import { listenCommand } from "./commands/listen.js";
 import { notifyCommand } from "./commands/notify.js";
@@ -13,7 +14,13 @@ const program = new Command("commissaire")
   .version(packageVersion(), "--version")
   .showHelpAfterError()
   .exitOverride();
-for (const sub of [callCommand(), notifyCommand(), listenCommand(), serviceCommand()]) {
+for (const sub of [
+  callCommand(),
+  notifyCommand(),
+  listenCommand(),
+  serviceCommand(),
+  allInOneCommand(),
+]) {
   program.addCommand(sub.exitOverride().showHelpAfterError());
 }
 

@@ -11,6 +11,7 @@ import {
   TEXT_CONTENT_TYPE,
 } from "../bus/envelope.js";
 import {
+  ErrorCode,
   errorToWire,
   InternalError,
   InvalidRequestError,
@@ -161,6 +162,9 @@ export async function dispatch(target: DispatchTarget, delivery: Delivery): Prom
   } catch (err) {
     const error = errorToWire(err);
     if (error.code === -32603) log().error({ err }, `${request.method} failed`);
+    // "Not stored" is an ordinary answer (callers ask to learn whether something exists).
+    else if (error.code === ErrorCode.STORAGE_LOOKUP)
+      log().debug({ reason: error.message }, `${request.method}: not found`);
     else log().warn({ code: error.code, reason: error.message }, `${request.method} refused`);
     if (responded) return;
     responded = true;

@@ -54,8 +54,13 @@ export class Running {
     child.stderr!.on("data", (d) => (this.stderr += d));
   }
 
-  static start(bin: string, args: string[], env?: NodeJS.ProcessEnv): Running {
-    return new Running(startProcess(process.execPath, [bin, ...args], env ? { env } : {}));
+  static start(bin: string, args: string[], env?: NodeJS.ProcessEnv, cwd?: string): Running {
+    return new Running(
+      startProcess(process.execPath, [bin, ...args], {
+        ...(env ? { env } : {}),
+        ...(cwd ? { cwd } : {}),
+      }),
+    );
   }
 
   /** JSON log records printed on stderr so far. */

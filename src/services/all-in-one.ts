@@ -1,0 +1,94 @@
+/**
+ * The all-in-one mode: every built-in service that exists (storage) and the REST server in one
+ * process on the memory bus, with the file store and the local secret store in a data directory,
+ * and credentials generated on first start. The quick start of README.md.
+ */
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { Bus } from "../bus/bus.js";
+import { MemoryBroker } from "../bus/transports/memory/broker.js";
+import { MemoryTransport } from "../bus/transports/memory/transport.js";
+import type { Logger } from "../config/logger.js";
+import { modelTypes } from "../models/index.js";
+import { createHandlers, defineHandlers, storableFrom } from "../storage/handler-registry.js";
+import { hashPassword, UsersFileAuthenticator } from "./server/auth.js";
+import { CommissaireServer } from "./server/server.js";
+import { storedModelNames } from "./storage/definition.js";
+import { StorageService } from "./storage/service.js";
+
+export const DEFAULT_DATA_DIR = "./commissaire-data";
+export const ADMIN_USER = "admin";
+
+export interface AllInOneOptions {
+  dataDir: string;
+  host: string;
+  port: number;
+  logger: Logger;
+}
+
+export interface AllInOne {
+  url: string;
+  usersFile: string;
+  /** The password made on this start, or null when the users file already existed. */
+  generatedPassword: string | null;
+  stop(): Promise<void>;
+}
+
+export async function startAllInOne(options: AllInOneOptions): Promise<AllInOne> {
+  const dataDir = resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const usersFile = join(dataDir, "users.json");
+  let generatedPassword: string | null = null;
+  if (!existsSync(usersFile)) {
+    generatedPassword = randomBytes(15).toString("base64url");
+    writeFileSync(
+      usersFile,
+      `${JSON.stringify({ [ADMIN_USER]: await hashPassword(generatedPassword) }, null, 2)}\n`,
+      { mode: 0o600 },
+    );
+  }
+
+  const broker = new MemoryBroker();
+  const config = {
+    storage_handlers: [
+      { type: "file", name: "models", directory: join(dataDir, "models") },
+      { type: "secret_file", name: "secrets", directory: join(dataDir, "secrets") },
+    ],
+  };
+  const definitions = await defineHandlers(
+    config,
+    storableFrom(modelTypes.values(), storedModelNames()),
+  );
+  const storage = new StorageService({
+    bus: new Bus(new MemoryTransport(broker), { logger: options.logger }),
+    logger: options.logger,
+    handlers: createHandlers(definitions, process.env),
+    definitions,
+  });
+  await storage.start();
+
+  const server = new CommissaireServer({
+    bus: new Bus(new MemoryTransport(broker), { logger: options.logger }),
+    authenticator: new UsersFileAuthenticator(usersFile),
+    logger: options.logger,
+  });
+  let address: { address: string; port: number };
+  try {
+    address = await server.listen(options.port, options.host);
+  } catch (err) {
+    await storage.stop(1000);
+    await server.close(0);
+    throw new Error(`cannot listen on ${options.host}:${options.port}: ${(err as Error).message}`);
+  }
+  const host = address.address.includes(":") ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}/api/v0/`,
+    usersFile,
+    generatedPassword,
+    stop: async () => {
+      await server.close();
+      await storage.stop(5000);
+    },
+  };
+}
