@@ -8,6 +8,12 @@ import { callCommand } from "./commands/call.js";
 import { listenCommand } from "./commands/listen.js";
 import { notifyCommand } from "./commands/notify.js";
 import { serviceCommand } from "./commands/service.js";
+import {
+  clusterCommand,
+  containerManagerCommand,
+  hostCommand,
+  networkCommand,
+} from "./operator/resources.js";
 
 const program = new Command("commissaire")
   .description("Commissaire services: call and watch them on the message bus, or run one")
@@ -21,6 +27,11 @@ for (const sub of [
   serviceCommand(),
   allInOneCommand(),
 ]) {
+  program.addCommand(sub.exitOverride().showHelpAfterError());
+}
+// Operator commands on the REST API.
+for (const sub of [clusterCommand(), hostCommand(), networkCommand(), containerManagerCommand()]) {
+  for (const verb of sub.commands) verb.exitOverride().showHelpAfterError();
   program.addCommand(sub.exitOverride().showHelpAfterError());
 }
 

@@ -1,0 +1,219 @@
+/** `commissaire cluster|host|network|container-manager ...`: the REST API for operators. */
+import { readFileSync } from "node:fs";
+import { Command } from "commander";
+import { ConfigError } from "../../config/errors.js";
+import { addClientOptions, jsonObject, jsonText, withClient } from "./command.js";
+import type { RestClient } from "./rest-client.js";
+import { record, table } from "./table.js";
+
+const enc = encodeURIComponent;
+
+function verb(parent: Command, name: string, description: string): Command {
+  const command = addClientOptions(new Command(name).description(description));
+  parent.addCommand(command);
+  return command;
+}
+
+async function namesTable(
+  client: RestClient,
+  list: string,
+  one: (n: string) => string,
+  columns: string[],
+  row: (r: any) => unknown[],
+) {
+  const names = await client.request<string[]>("GET", list);
+  const records = await Promise.all(names.map((n) => client.request<any>("GET", one(n))));
+  return table(columns, records.map(row));
+}
+
+export function clusterCommand(): Command {
+  const cluster = new Command("cluster").description("clusters: create, get, list, delete");
+  const create = verb(cluster, "create", "create a cluster")
+    .argument("<name>")
+    .option("--network <name>", "network", "default")
+    .option("--container-manager <name>", "container manager");
+  create.action((name: string) =>
+    withClient(create, async (client, json) => {
+      const o = create.opts<{ network: string; containerManager?: string }>();
+      const made = await client.request<any>("PUT", `api/v0/cluster/${enc(name)}`, {
+        network: o.network,
+        container_manager: o.containerManager ?? "",
+      });
+      return json ? jsonText(made) : record(made);
+    }),
+  );
+  const get = verb(cluster, "get", "show a cluster, its status and host counts").argument("<name>");
+  get.action((name: string) =>
+    withClient(get, async (client, json) => {
+      const c = await client.request<any>("GET", `api/v0/cluster/${enc(name)}`);
+      const hosts = await client.request<string[]>("GET", `api/v0/cluster/${enc(name)}/hosts`);
+      return json
+        ? jsonText(c)
+        : record({
+            ...c,
+            hosts: `${c.hosts.total} (${c.hosts.available} available)`,
+            members: hosts,
+          });
+    }),
+  );
+  const list = verb(cluster, "list", "list clusters");
+  list.action(() =>
+    withClient(list, async (client, json) =>
+      json
+        ? jsonText(await client.request("GET", "api/v0/clusters"))
+        : namesTable(
+            client,
+            "api/v0/clusters",
+            (n) => `api/v0/cluster/${enc(n)}`,
+            ["name", "status", "network", "hosts", "available"],
+            (c) => [c.name, c.status, c.network, c.hosts.total, c.hosts.available],
+          ),
+    ),
+  );
+  const remove = verb(cluster, "delete", "delete a cluster").argument("<name>");
+  remove.action((name: string) =>
+    withClient(remove, async (client, json) => {
+      const r = await client.request("DELETE", `api/v0/cluster/${enc(name)}`);
+      return json ? jsonText(r) : `deleted cluster ${name}`;
+    }),
+  );
+  return cluster;
+}
+
+export function hostCommand(): Command {
+  const host = new Command("host").description("hosts: create, get, list, delete, status");
+  const create = verb(host, "create", "add a host (its SSH key is stored as a secret)")
+    .argument("<address>")
+    .requiredOption("--ssh-key-file <path>", "the host's SSH private key (PEM)")
+    .option("--remote-user <user>", "SSH user", "root")
+    .option("--cluster <name>", "cluster to join");
+  create.action((address: string) =>
+    withClient(create, async (client, json) => {
+      const o = create.opts<{ sshKeyFile: string; remoteUser: string; cluster?: string }>();
+      let key: Buffer;
+      try {
+        key = readFileSync(o.sshKeyFile);
+      } catch (err) {
+        throw new ConfigError(
+          `--ssh-key-file ${o.sshKeyFile}: cannot be read: ${(err as Error).message}`,
+        );
+      }
+      const body = {
+        ssh_priv_key: key.toString("base64"),
+        remote_user: o.remoteUser,
+        ...(o.cluster ? { cluster: o.cluster } : {}),
+      };
+      const made = await client.request<any>("PUT", `api/v0/host/${enc(address)}`, body);
+      return json ? jsonText(made) : record(made);
+    }),
+  );
+  const get = verb(host, "get", "show a host").argument("<address>");
+  get.action((address: string) =>
+    withClient(get, async (client, json) => {
+      const h = await client.request<any>("GET", `api/v0/host/${enc(address)}`);
+      return json ? jsonText(h) : record(h);
+    }),
+  );
+  const list = verb(host, "list", "list hosts");
+  list.action(() =>
+    withClient(list, async (client, json) => {
+      const hosts = await client.request<any[]>("GET", "api/v0/hosts");
+      if (json) return jsonText(hosts);
+      return table(
+        ["address", "status", "os", "cpus", "memory", "space", "last_check"],
+        hosts.map((h) => [h.address, h.status, h.os, h.cpus, h.memory, h.space, h.last_check]),
+      );
+    }),
+  );
+  const status = verb(host, "status", "show a host's status").argument("<address>");
+  status.action((address: string) =>
+    withClient(status, async (client, json) => {
+      const s = await client.request<any>("GET", `api/v0/host/${enc(address)}/status`);
+      return json
+        ? jsonText(s)
+        : record({
+            type: s.type,
+            status: s.host.status,
+            last_check: s.host.last_check,
+            container_manager: s.container_manager,
+          });
+    }),
+  );
+  const remove = verb(
+    host,
+    "delete",
+    "delete a host, its credentials and its memberships",
+  ).argument("<address>");
+  remove.action((address: string) =>
+    withClient(remove, async (client, json) => {
+      const r = await client.request("DELETE", `api/v0/host/${enc(address)}`);
+      return json ? jsonText(r) : `deleted host ${address}`;
+    }),
+  );
+  return host;
+}
+
+/** network and container-manager: records by name with a type and options. */
+function namedCommand(
+  name: string,
+  label: string,
+  listPath: string,
+  onePath: string,
+  defaultType?: string,
+): Command {
+  const group = new Command(name).description(`${label}s: create, get, list, delete`);
+  const create = verb(group, "create", `create a ${label}`)
+    .argument("<name>")
+    .option("--options <json>", "options (a JSON object)", "{}");
+  if (defaultType) create.option("--type <type>", "type", defaultType);
+  else create.requiredOption("--type <type>", "type");
+  create.action((n: string) =>
+    withClient(create, async (client, json) => {
+      const o = create.opts<{ type: string; options: string }>();
+      const made = await client.request<any>("PUT", `${onePath}/${enc(n)}`, {
+        type: o.type,
+        options: jsonObject(o.options, "--options"),
+      });
+      return json ? jsonText(made) : record(made);
+    }),
+  );
+  const get = verb(group, "get", `show a ${label}`).argument("<name>");
+  get.action((n: string) =>
+    withClient(get, async (client, json) => {
+      const r = await client.request<any>("GET", `${onePath}/${enc(n)}`);
+      return json ? jsonText(r) : record(r);
+    }),
+  );
+  const list = verb(group, "list", `list ${label}s`);
+  list.action(() =>
+    withClient(list, async (client, json) =>
+      json
+        ? jsonText(await client.request("GET", listPath))
+        : namesTable(
+            client,
+            listPath,
+            (n) => `${onePath}/${enc(n)}`,
+            ["name", "type", "options"],
+            (r) => [r.name, r.type, r.options],
+          ),
+    ),
+  );
+  const remove = verb(group, "delete", `delete a ${label}`).argument("<name>");
+  remove.action((n: string) =>
+    withClient(remove, async (client, json) => {
+      const r = await client.request("DELETE", `${onePath}/${enc(n)}`);
+      return json ? jsonText(r) : `deleted ${label} ${n}`;
+    }),
+  );
+  return group;
+}
+
+export const networkCommand = () =>
+  namedCommand("network", "network", "api/v0/networks", "api/v0/network", "flannel_etcd");
+export const containerManagerCommand = () =>
+  namedCommand(
+    "container-manager",
+    "container manager",
+    "api/v0/containermanagers",
+    "api/v0/containermanager",
+  );
