@@ -36,21 +36,14 @@ describe("commissaire cluster|host|network|container-manager", () => {
       join(dir, ".commissaire.json"),
       JSON.stringify({ server, username: "admin", password }),
     );
+    // Whatever the runner's environment says, only the file speaks here (spawn skips undefined).
     env = {
       HOME: dir,
-      COMMISSAIRE_SERVER: "",
-      COMMISSAIRE_USERNAME: "",
-      COMMISSAIRE_PASSWORD: "",
-      COMMISSAIRE_TOKEN: "",
+      COMMISSAIRE_SERVER: undefined,
+      COMMISSAIRE_USERNAME: undefined,
+      COMMISSAIRE_PASSWORD: undefined,
+      COMMISSAIRE_TOKEN: undefined,
     };
-    for (const k of Object.keys(env)) if (env[k] === "") delete env[k];
-    for (const k of [
-      "COMMISSAIRE_SERVER",
-      "COMMISSAIRE_USERNAME",
-      "COMMISSAIRE_PASSWORD",
-      "COMMISSAIRE_TOKEN",
-    ])
-      env[k] = undefined;
   });
   after(async () => {
     await system.stop("SIGINT");
