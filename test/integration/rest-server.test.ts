@@ -341,6 +341,50 @@ describe("REST server", () => {
     }
   });
 
+  test("an authentication plug-in module", async () => {
+    const plugin = join(dir, "header-auth.mjs");
+    writeFileSync(
+      plugin,
+      `export default class HeaderAuth {
+         constructor(config) { this.secret = config.plugin_secret; }
+         async authenticate(header) { return header === "Custom " + this.secret ? "plugged" : null; }
+       }`,
+    );
+    const port = await freePort();
+    const conf = join(dir, "plugin.conf");
+    writeFileSync(
+      conf,
+      JSON.stringify({
+        bus_uri: redis.url(),
+        listen_port: port,
+        authentication_plugin: plugin,
+        plugin_secret: "open-sesame",
+      }),
+    );
+    const plugged = Running.start(BIN.server, ["-c", conf]);
+    try {
+      const listening = await plugged.waitForLog(
+        "the plug-in server",
+        (r) => r.msg === "server listening",
+      );
+      assert.equal(
+        (
+          await call(listening.url, "GET", "/api/v0/clusters", {
+            authorization: "Custom open-sesame",
+          })
+        ).status,
+        200,
+      );
+      assert.equal(
+        (await call(listening.url, "GET", "/api/v0/clusters", { authorization: "Custom nope" }))
+          .status,
+        401,
+      );
+    } finally {
+      assert.equal(await plugged.stop(), 0);
+    }
+  });
+
   test("a configuration without authentication is refused at start-up", async () => {
     const conf = join(dir, "open.conf");
     writeFileSync(conf, JSON.stringify({ bus_uri: redis.url(), listen_port: await freePort() }));

@@ -38,7 +38,7 @@ export function serverCommand(name = "commissaire-server"): Command {
     );
     if (o.listenInterface !== undefined) config.listen_interface = o.listenInterface;
     if (o.listenPort !== undefined) config.listen_port = o.listenPort;
-    const settings = serverSettings(config);
+    const settings = await serverSettings(config);
     const logging = createLogging(
       loggingSettings(config, {
         ...(o.logLevel ? { level: o.logLevel } : {}),

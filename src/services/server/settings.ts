@@ -5,6 +5,8 @@
  * only to allow anonymous access on purpose), tls_certfile + tls_keyfile, and the bus members.
  */
 import { readFileSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { ConfigError } from "../../config/errors.js";
 import { type ConfigObject, isPlainObject } from "../../config/normalise.js";
 import {
@@ -32,7 +34,7 @@ function readPem(path: unknown, member: string): Buffer {
   }
 }
 
-export function serverSettings(config: ConfigObject): ServerSettings {
+export async function serverSettings(config: ConfigObject): Promise<ServerSettings> {
   const host = config.listen_interface ?? "127.0.0.1";
   if (typeof host !== "string" || host === "")
     throw new ConfigError('"listen_interface" must be an address');
@@ -62,6 +64,8 @@ export function serverSettings(config: ConfigObject): ServerSettings {
     for (const e of entries as Array<{ user: string; token: string }>) byToken[e.token] = e.user;
     authenticators.push(new TokenAuthenticator(byToken));
   }
+  if (config.authentication_plugin !== undefined)
+    authenticators.push(await loadAuthenticator(config.authentication_plugin, config));
   let authenticator: Authenticator;
   if (config.authentication === "none") authenticator = new Anonymous();
   else if (authenticators.length === 0) {
@@ -78,4 +82,31 @@ export function serverSettings(config: ConfigObject): ServerSettings {
     };
   }
   return settings;
+}
+
+/**
+ * The plug-in point: `authentication_plugin` names a module (a path, or a package) whose default
+ * export is a class built with the server's configuration, with `authenticate(authorization
+ * header) => user name | null`. It is tried after the users file and the tokens.
+ */
+async function loadAuthenticator(spec: unknown, config: ConfigObject): Promise<Authenticator> {
+  if (typeof spec !== "string" || spec === "")
+    throw new ConfigError('"authentication_plugin" must be a module path or package name');
+  const target =
+    spec.startsWith(".") || isAbsolute(spec) ? pathToFileURL(resolve(spec)).href : spec;
+  let module: Record<string, unknown>;
+  try {
+    module = (await import(target)) as Record<string, unknown>;
+  } catch (err) {
+    throw new ConfigError(
+      `authentication_plugin "${spec}": cannot be loaded: ${(err as Error).message}`,
+    );
+  }
+  const Plugin = module.default;
+  if (typeof Plugin !== "function" || typeof Plugin.prototype?.authenticate !== "function") {
+    throw new ConfigError(
+      `authentication_plugin "${spec}": its default export must be a class with authenticate()`,
+    );
+  }
+  return new (Plugin as new (config: ConfigObject) => Authenticator)(config);
 }
