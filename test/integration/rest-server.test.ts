@@ -307,6 +307,12 @@ describe("REST server", () => {
     assert.equal((await get("/api/v0/nothing")).status, 404);
     const wrong = await call(base, "POST", "/api/v0/clusters", { authorization: admin });
     assert.equal(wrong.status, 405);
+    const huge = await call(base, "PUT", "/api/v0/network/huge", {
+      rawBody: JSON.stringify({ options: { x: "y".repeat(1_100_000) } }),
+      authorization: admin,
+    });
+    assert.equal(huge.status, 413);
+    assert.equal((await get("/api/v0/network/huge")).status, 404, "nothing stored");
   });
 
   test("TLS when a certificate and key are configured", async () => {
