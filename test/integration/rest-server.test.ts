@@ -312,6 +312,9 @@ describe("REST server", () => {
       authorization: admin,
     });
     assert.equal(huge.status, 413);
+    const slash = await put("/api/v0/cluster/a%2Fb");
+    assert.equal(slash.status, 400);
+    assert.match(slash.body.error, /may not be empty or contain "\/"/);
     assert.equal((await get("/api/v0/network/huge")).status, 404, "nothing stored");
   });
 

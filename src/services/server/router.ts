@@ -56,11 +56,16 @@ export class Router {
         );
       const params: Record<string, string> = {};
       route.names.forEach((name, i) => {
+        let value: string;
         try {
-          params[name] = decodeURIComponent(m[i + 1]!);
+          value = decodeURIComponent(m[i + 1]!);
         } catch {
           throw new HttpError(400, `malformed path segment "${m[i + 1]}"`);
         }
+        // Names and addresses become store keys: a "/" in one would make it a path there.
+        if (value.includes("/") || value.trim() === "")
+          throw new HttpError(400, `${name} "${value}" may not be empty or contain "/"`);
+        params[name] = value;
       });
       return { handler, params };
     }
