@@ -5,6 +5,7 @@
  */
 import type { Command } from "commander";
 import { ConfigError } from "../../config/errors.js";
+import { parseConfigText } from "../../config/file-source.js";
 import { HttpFailure, RestClient, Unreachable } from "./rest-client.js";
 import { clientSettings } from "./settings.js";
 
@@ -58,13 +59,5 @@ export const jsonText = (value: unknown) => JSON.stringify(value, null, 2);
 
 /** Parses an --options value: a JSON object. */
 export function jsonObject(value: string, what: string): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch (err) {
-    throw new ConfigError(`${what}: not valid JSON: ${(err as Error).message}`);
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
-    throw new ConfigError(`${what}: must be a JSON object`);
-  return parsed as Record<string, unknown>;
+  return parseConfigText(value, what);
 }

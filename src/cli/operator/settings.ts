@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { ConfigError } from "../../config/errors.js";
+import { parseConfigText } from "../../config/file-source.js";
 
 export interface ClientSettings {
   server: string;
@@ -35,14 +36,7 @@ function fileSettings(path: string): Record<string, string> {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return {};
     throw new ConfigError(`${path}: cannot be read: ${(err as Error).message}`);
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new ConfigError(`${path}: not valid JSON: ${(err as Error).message}`);
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value))
-    throw new ConfigError(`${path}: must be a JSON object`);
+  const value = parseConfigText(text, path);
   const out: Record<string, string> = {};
   for (const key of KEYS) {
     const v = (value as Record<string, unknown>)[key];
