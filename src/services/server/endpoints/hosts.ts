@@ -50,7 +50,14 @@ export function hostEndpoints(
     if (clusterName && !cluster)
       throw new HttpError(400, `${what}: cluster "${clusterName}" does not exist`);
     await storage.save(HostCredsModel, { address, ssh_priv_key: key, remote_user: remoteUser });
-    const host = await storage.save(HostModel, { address, status: "investigating" });
+    let host: Awaited<ReturnType<typeof storage.getHost>>;
+    try {
+      host = await storage.save(HostModel, { address, status: "investigating" });
+    } catch (err) {
+      // No host without its record: take the credentials back, so a retry starts clean.
+      await orNull(storage.delete(HostCredsModel, { address })).catch(() => undefined);
+      throw err;
+    }
     if (cluster && !cluster.hostset.includes(address))
       await storage.save(ClusterModel, { ...cluster, hostset: [...cluster.hostset, address] });
     // The investigator takes it from here; nobody waits for the investigation.
