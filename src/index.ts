@@ -1,4 +1,6 @@
 /** The public API for people who write their own services. */
+
+export type { Logger } from "./base/logger.js";
 export {
   Bus,
   type BusOptions,
@@ -12,7 +14,6 @@ export type { Params, RequestId } from "./bus/jsonrpc.js";
 export type { Delivery, QueueSpec, Transport } from "./bus/transport.js";
 export { createTransport, MemoryBroker, redactUri } from "./bus/transports/index.js";
 export { ConfigError } from "./config/errors.js";
-export type { Logger } from "./config/logger.js";
 export { createLogging, loggingSettings } from "./config/logging.js";
 export { readConfig } from "./config/read-config.js";
 export type { MessageContext } from "./service/context.js";

@@ -3,7 +3,7 @@
  * speaking JSON-RPC 2.0 on a topic exchange (WIRE.md).
  */
 import { randomUUID } from "node:crypto";
-import { type Logger, silentLogger } from "../config/logger.js";
+import { type Logger, silentLogger } from "../base/logger.js";
 import {
   contentTypeOf,
   type DeliveryMode,

@@ -4,7 +4,7 @@
  * removed when the client closes.
  */
 import { randomUUID } from "node:crypto";
-import type { Logger } from "../config/logger.js";
+import type { Logger } from "../base/logger.js";
 import {
   contentTypeOf,
   envelopePayload,

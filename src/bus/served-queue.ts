@@ -3,7 +3,7 @@
  * returned or threw), and a graceful stop lets what is in flight finish before giving back, never
  * losing, what could not.
  */
-import type { Logger } from "../config/logger.js";
+import type { Logger } from "../base/logger.js";
 import type { Consumer, Delivery, Transport } from "./transport.js";
 
 export type DeliveryHandler = (delivery: Delivery) => Promise<void>;

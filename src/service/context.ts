@@ -1,7 +1,8 @@
 /** What a handler gets besides its params: the message it came in, and a way to answer early. */
+
+import type { Logger } from "../base/logger.js";
 import type { Bus } from "../bus/bus.js";
 import type { RequestId } from "../bus/jsonrpc.js";
-import type { Logger } from "../config/logger.js";
 
 export interface MessageContext {
   readonly routingKey: string;

@@ -1,6 +1,7 @@
 /** How a runnable service is described to the command line: its name and how to build it. */
+
+import type { Logger } from "../base/logger.js";
 import type { Bus } from "../bus/bus.js";
-import type { Logger } from "../config/logger.js";
 import type { Logging } from "../config/logging.js";
 import type { ConfigObject } from "../config/normalise.js";
 import type { CommissaireService } from "./service.js";

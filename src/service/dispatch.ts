@@ -3,6 +3,8 @@
  * it, reply with its result or the error code of WIRE.md. Bad input is answered (when someone waits
  * for an answer), logged once, and never breaks the service.
  */
+
+import type { Logger } from "../base/logger.js";
 import type { Bus } from "../bus/bus.js";
 import {
   contentTypeOf,
@@ -27,7 +29,6 @@ import {
   UNKNOWN_ID,
 } from "../bus/jsonrpc.js";
 import type { Delivery } from "../bus/transport.js";
-import type { Logger } from "../config/logger.js";
 import type { MessageContext } from "./context.js";
 import { bindParams, type ParamSchemas } from "./params.js";
 

@@ -4,7 +4,7 @@
  * worker stopped cleanly.
  */
 import { type ChildProcess, fork } from "node:child_process";
-import type { Logger } from "../config/logger.js";
+import type { Logger } from "../base/logger.js";
 
 /** Set in a worker's environment: the same program then runs one service instead of a manager. */
 export const WORKER_ENV = "COMMISSAIRE_WORKER";

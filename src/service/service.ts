@@ -3,9 +3,10 @@
  * a JSON-RPC method on the service's queues (a named queue shared by every process of the service,
  * so each request runs once).
  */
+
+import type { Logger } from "../base/logger.js";
 import type { Bus } from "../bus/bus.js";
 import type { ServedQueue } from "../bus/served-queue.js";
-import type { Logger } from "../config/logger.js";
 import { dispatch, findHandler, type Handler } from "./dispatch.js";
 import type { ParamSchemas } from "./params.js";
 

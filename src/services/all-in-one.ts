@@ -6,10 +6,10 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import type { Logger } from "../base/logger.js";
 import { Bus } from "../bus/bus.js";
 import { MemoryBroker } from "../bus/transports/memory/broker.js";
 import { MemoryTransport } from "../bus/transports/memory/transport.js";
-import type { Logger } from "../config/logger.js";
 import { modelTypes } from "../models/index.js";
 import { createHandlers, defineHandlers, storableFrom } from "../storage/handler-registry.js";
 import { hashPassword, UsersFileAuthenticator } from "./server/auth.js";

@@ -2,8 +2,9 @@
  * StorageClient: the storage service as service authors use it. It speaks models, not JSON:
  * models are validated before they are sent, and what comes back is parsed into models.
  */
+
+import type { Logger } from "../base/logger.js";
 import type { Bus, RequestOptions, StorageEvent, Subscription } from "../bus/bus.js";
-import type { Logger } from "../config/logger.js";
 import {
   type Cluster,
   ClusterModel,

@@ -11,8 +11,8 @@ import {
 } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import type { Logger } from "../../base/logger.js";
 import type { Bus } from "../../bus/bus.js";
-import type { Logger } from "../../config/logger.js";
 import { StorageClient } from "../../storage/client.js";
 import type { Authenticator } from "./auth.js";
 import { clusterEndpoints } from "./endpoints/clusters.js";

@@ -2,8 +2,9 @@
  * /api/v0/host/... and /api/v0/hosts: host records; creating one stores its credentials as
  * HostCreds (secret store) and asks the investigator (jobs.investigate) to take it.
  */
+
+import type { Logger } from "../../../base/logger.js";
 import type { Bus } from "../../../bus/bus.js";
-import type { Logger } from "../../../config/logger.js";
 import { ClusterModel, HostCredsModel, HostModel } from "../../../models/index.js";
 import type { StorageClient } from "../../../storage/client.js";
 import { HttpError } from "../http-error.js";

@@ -1,6 +1,6 @@
 /**
  * The logger type every layer takes in its constructor, and a silent default. Building the real
- * one from configuration is in logging.ts.
+ * one from configuration is in config/logging.ts. The lowest layer: imports nothing of ours.
  */
 import { type Logger, pino } from "pino";
 
