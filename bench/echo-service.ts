@@ -13,6 +13,6 @@ const service = new BenchService({ bus: Bus.connect(process.argv[2]!), inFlightL
 await service.start();
 process.stdout.write("READY\n");
 process.once("SIGTERM", async () => {
-  await service.stop(2000);
+  await service.stop(2000).finally(() => service.bus.close());
   process.exit(0);
 });

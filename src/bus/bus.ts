@@ -12,7 +12,7 @@ import {
   makeEnvelope,
   TEXT_CONTENT_TYPE,
 } from "./envelope.js";
-import { BusClosedError, NoRouteError } from "./errors.js";
+import { BusClosedError, BusConnectError, NoRouteError } from "./errors.js";
 import { encodeRequest, type Params } from "./jsonrpc.js";
 import { ReplyQueue } from "./reply-queue.js";
 import { type DeliveryHandler, ServedQueue } from "./served-queue.js";
@@ -41,13 +41,28 @@ export interface Subscription {
   close(): Promise<void>;
 }
 
+/** A subscription callback; a throw or a rejection is logged and counted, never fatal. */
+export type SubscriberCallback = (body: unknown, delivery: Delivery) => unknown;
+
+/** What can open subscriptions: the Bus, and a service (whose subscriptions close with it). */
+export interface Subscriber {
+  subscribe(bindingKey: string, callback: SubscriberCallback): Promise<Subscription>;
+}
+
+/** The default time to wait for the broker at start-up (`--connect-timeout`). */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+/** The same connection problem is logged again only after this long. */
+const REPEAT_PROBLEM_AFTER_MS = 30_000;
+
 export interface ServeOptions {
   /** Handlers in flight at most (the in-flight limit). */
   prefetch: number;
 }
 
-export class Bus {
+export class Bus implements Subscriber {
   readonly exchange: string;
+  /** Subscription callbacks that threw or rejected (each logged). */
+  subscriberFailures = 0;
   readonly logger: Logger;
   private readonly replies: ReplyQueue;
   private readonly timeoutMs: number;
@@ -65,17 +80,69 @@ export class Bus {
     this.replies = new ReplyQueue(transport, this.logger);
   }
 
-  /** A bus on the transport the URI names (redis://, rediss://, memory://). */
+  /**
+   * A bus on the transport the URI names (redis://, rediss://, memory://). It connects in the
+   * background; see open() to wait for the broker. A connection problem is logged once, and
+   * again only if it changes or lasts.
+   */
   static connect(uri: string, options: BusOptions & { transport?: TransportOptions } = {}): Bus {
     const logger = options.logger ?? silentLogger();
+    let last = { text: "", at: 0 };
     const transport = createTransport(uri, {
-      onError: (err) =>
-        logger.warn({ err: err.message, bus: redactUri(uri) }, "bus connection problem"),
-      onReconnect: () =>
-        logger.info({ bus: redactUri(uri) }, "bus reconnected; bindings declared again"),
-      ...options.transport,
+      onError: (err) => {
+        options.transport?.onError?.(err);
+        const now = Date.now();
+        if (err.message === last.text && now - last.at < REPEAT_PROBLEM_AFTER_MS) return;
+        last = { text: err.message, at: now };
+        logger.warn({ err: err.message, bus: redactUri(uri) }, "bus connection problem");
+      },
+      onReconnect: () => {
+        options.transport?.onReconnect?.();
+        last = { text: "", at: 0 };
+        logger.info({ bus: redactUri(uri) }, "bus reconnected; bindings declared again");
+      },
+      ...(options.transport?.memoryBroker ? { memoryBroker: options.transport.memoryBroker } : {}),
+      ...(options.transport?.redis ? { redis: options.transport.redis } : {}),
     });
     return new Bus(transport, { ...options, logger });
+  }
+
+  /**
+   * A bus whose broker has answered: rejects with BusConnectError ("cannot connect to <uri>:
+   * <cause>", the password left out) when it has not within connectTimeoutMs.
+   */
+  static async open(
+    uri: string,
+    options: BusOptions & { transport?: TransportOptions; connectTimeoutMs?: number } = {},
+  ): Promise<Bus> {
+    let cause = "no answer";
+    const bus = Bus.connect(uri, {
+      ...options,
+      transport: {
+        ...options.transport,
+        onError: (err) => {
+          cause = err.message || err.name;
+          options.transport?.onError?.(err);
+        },
+      },
+    });
+    const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const answered = await Promise.race([bus.transport.ping().then(() => true), late]).catch(
+      (err: Error) => {
+        cause = err.message;
+        return false;
+      },
+    );
+    clearTimeout(timer);
+    if (!answered) {
+      await bus.close(0);
+      throw new BusConnectError(redactUri(uri), `${cause} (waited ${timeoutMs} ms)`);
+    }
+    return bus;
   }
 
   private ensureOpen(what: string): void {
@@ -160,10 +227,7 @@ export class Bus {
    * Listens on a binding key (e.g. `notify.storage.#`) with a queue of its own, removed on close.
    * Each message's JSON body goes to the callback; one that is not JSON is logged and skipped.
    */
-  async subscribe(
-    bindingKey: string,
-    callback: (body: unknown, delivery: Delivery) => void,
-  ): Promise<Subscription> {
+  async subscribe(bindingKey: string, callback: SubscriberCallback): Promise<Subscription> {
     this.ensureOpen(`subscribe to ${bindingKey}`);
     const spec: QueueSpec = {
       name: `listen-${randomUUID()}`,
@@ -187,10 +251,15 @@ export class Bus {
           );
           return;
         }
-        try {
-          callback(body, delivery);
-        } catch (err) {
+        const failed = (err: unknown) => {
+          this.subscriberFailures += 1;
           this.logger.error({ err, routingKey: delivery.routingKey }, "subscriber callback failed");
+        };
+        try {
+          const pending = callback(body, delivery);
+          if (pending instanceof Promise) pending.catch(failed);
+        } catch (err) {
+          failed(err);
         }
       },
       { prefetch: 1, noAck: true },

@@ -103,6 +103,19 @@ export class BusClosedError extends Error {
   }
 }
 
+/** A bus URI that cannot be used (unknown scheme, bad option): a configuration error. */
+export class BusUriError extends Error {
+  override name = "BusUriError";
+}
+
+/** The broker did not answer within the connect timeout: `cannot connect to <uri>: <cause>`. */
+export class BusConnectError extends Error {
+  override name = "BusConnectError";
+  constructor(redactedUri: string, cause: string) {
+    super(`cannot connect to ${redactedUri}: ${cause}`);
+  }
+}
+
 /** Turns a JSON-RPC error object from a response back into the matching error class. */
 export function errorFromWire(error: unknown): RemoteProcedureCallError {
   const obj = (typeof error === "object" && error !== null ? error : {}) as Record<string, unknown>;

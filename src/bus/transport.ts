@@ -66,6 +66,8 @@ export interface Transport {
   /** Routes and stores one copy per matching queue; returns how many queues got it. */
   publish(exchange: string, routingKey: string, envelope: Envelope): Promise<number>;
   consume(queues: string[], callback: DeliveryCallback, options: ConsumeOptions): Consumer;
+  /** Resolves once the broker answers (waits while it cannot be reached). */
+  ping(): Promise<void>;
   /** Stops every consumer, restores what they hold unsettled, releases connections. */
   close(): Promise<void>;
   /** Drops every connection at once (when close() cannot finish: the server is unreachable). */

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /** `commissaire`: the operators' and scripts' command (call, notify, listen, service). */
 import { Command } from "commander";
+import { packageVersion } from "../base/version.js";
 import { reportFatal } from "../service/main.js";
-import { packageVersion } from "../version.js";
 import { allInOneCommand } from "./commands/all-in-one.js";
 import { callCommand } from "./commands/call.js";
 import { listenCommand } from "./commands/listen.js";

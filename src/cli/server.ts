@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-import { serverMain } from "../services/server/main.js";
+import { serviceMain } from "../service/main.js";
+import { serverDefinition } from "../services/server/definition.js";
 
-await serverMain();
+await serviceMain(serverDefinition, "commissaire-server");

@@ -20,6 +20,23 @@ export interface KeyValue {
   version: number;
 }
 
+/** A key-value as the JSON gateway renders it (proto3 JSON: 64-bit numbers are strings). */
+interface GatewayKv {
+  key: string;
+  value?: string;
+  version?: string;
+}
+
+/** The members of the gateway's answers that we read. */
+interface GatewayReply {
+  kvs?: GatewayKv[];
+  prev_kvs?: GatewayKv[];
+  succeeded?: boolean;
+  token?: string;
+  error?: string;
+  message?: string;
+}
+
 export class EtcdError extends Error {
   override name = "EtcdError";
 }
@@ -90,12 +107,7 @@ export class EtcdClient {
   }
 
   /** One POST to one host. Rejects with the gateway's error message, or the connection's. */
-  private post(
-    url: URL,
-    path: string,
-    body: unknown,
-    deadline: number,
-  ): Promise<Record<string, any>> {
+  private post(url: URL, path: string, body: unknown, deadline: number): Promise<GatewayReply> {
     const text = JSON.stringify(body);
     const request = url.protocol === "https:" ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
@@ -121,7 +133,7 @@ export class EtcdClient {
           res.setEncoding("utf8");
           res.on("data", (c) => (data += c));
           res.on("end", () => {
-            let parsed: Record<string, any>;
+            let parsed: GatewayReply;
             try {
               parsed = data === "" ? {} : JSON.parse(data);
             } catch {
@@ -147,7 +159,7 @@ export class EtcdClient {
   }
 
   /** Tries the hosts in turn (starting with the last that answered) until the deadline. */
-  private async call(path: string, body: unknown, retryAuth = true): Promise<Record<string, any>> {
+  private async call(path: string, body: unknown, retryAuth = true): Promise<GatewayReply> {
     const deadline = Date.now() + this.timeoutMs;
     if (this.settings.username && this.token === null) await this.authenticate(deadline);
     let lastError: unknown;
@@ -198,7 +210,7 @@ export class EtcdClient {
   async get(key: string): Promise<string | null> {
     const result = await this.call("/v3/kv/range", { key: b64(key) });
     const kv = result.kvs?.[0];
-    return kv ? unb64(kv.value) : null;
+    return kv ? unb64(kv.value ?? "") : null;
   }
 
   /** Every key-value under a prefix, in key order. */
@@ -207,9 +219,9 @@ export class EtcdClient {
       key: b64(prefix),
       range_end: prefixEnd(prefix),
     });
-    return ((result.kvs ?? []) as Array<Record<string, string>>).map((kv) => ({
+    return (result.kvs ?? []).map((kv) => ({
       key: unb64(kv.key),
-      value: unb64(kv.value),
+      value: unb64(kv.value ?? ""),
       version: Number(kv.version ?? 0),
     }));
   }
@@ -234,7 +246,7 @@ export class EtcdClient {
   async delete(key: string): Promise<string | null> {
     const result = await this.call("/v3/kv/deleterange", { key: b64(key), prev_kv: true });
     const kv = result.prev_kvs?.[0];
-    return kv ? unb64(kv.value) : null;
+    return kv ? unb64(kv.value ?? "") : null;
   }
 
   close(): void {

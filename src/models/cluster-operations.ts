@@ -1,57 +1,57 @@
 /** Records of rolling operations on a cluster: upgrade, restart, deploy (MODELS.md). */
 
-import { list, member, nonEmptyStr, oneOf, optionalDate, str } from "./members.js";
-import { defineModel, type ValidationIssue } from "./model-type.js";
+import {
+  list,
+  type MemberSpec,
+  type MemberSpecs,
+  nonEmptyStr,
+  oneOf,
+  optionalDate,
+  required,
+  str,
+  withDefault,
+} from "./members.js";
+import { defineModel, type ModelOf } from "./model-type.js";
 
 export const OPERATION_STATUSES = ["in_process", "finished", "failed"] as const;
 
-interface Operation {
-  name: string;
-  status: string;
-  in_process: unknown[];
-  started_at: string;
-  finished_at: string;
+/**
+ * The members of an operation record, in the original's order: name, status, the operation's own
+ * members, the list of hosts it finished (`done`), the host in process, and the times.
+ */
+function operationMembers<const D extends string, const E extends MemberSpecs>(done: D, own: E) {
+  return {
+    name: required(nonEmptyStr),
+    status: withDefault(oneOf(OPERATION_STATUSES, true), () => ""),
+    ...own,
+    ...({ [done]: withDefault(list, () => []) } as Record<D, MemberSpec<unknown[]>>),
+    in_process: withDefault(list, () => []),
+    started_at: withDefault(optionalDate, () => ""),
+    finished_at: withDefault(optionalDate, () => ""),
+  };
 }
 
-export interface ClusterUpgrade extends Operation {
-  upgraded: unknown[];
-}
-export interface ClusterRestart extends Operation {
-  restarted: unknown[];
-}
-export interface ClusterDeploy extends Operation {
-  version: string;
-  deployed: unknown[];
-}
-
-const common = (done: string, extra: ReturnType<typeof member>[] = []) => [
-  member("name", nonEmptyStr),
-  member("status", oneOf(OPERATION_STATUSES, true), () => ""),
-  ...extra,
-  member(done, list, () => []),
-  member("in_process", list, () => []),
-  member("started_at", optionalDate, () => ""),
-  member("finished_at", optionalDate, () => ""),
-];
-
-export const ClusterUpgradeModel = defineModel<ClusterUpgrade>({
+export const ClusterUpgrade = defineModel({
   name: "ClusterUpgrade",
   primaryKey: "name",
-  members: common("upgraded"),
+  members: operationMembers("upgraded", {}),
 });
+export type ClusterUpgrade = ModelOf<typeof ClusterUpgrade>;
 
-export const ClusterRestartModel = defineModel<ClusterRestart>({
+export const ClusterRestart = defineModel({
   name: "ClusterRestart",
   primaryKey: "name",
-  members: common("restarted"),
+  members: operationMembers("restarted", {}),
 });
+export type ClusterRestart = ModelOf<typeof ClusterRestart>;
 
-export const ClusterDeployModel = defineModel<ClusterDeploy>({
+export const ClusterDeploy = defineModel({
   name: "ClusterDeploy",
   primaryKey: "name",
-  members: common("deployed", [member("version", str, () => "")]),
-  rules: (data): ValidationIssue[] =>
+  members: operationMembers("deployed", { version: withDefault(str, () => "") }),
+  rules: (data) =>
     data.version === ""
       ? [{ model: "ClusterDeploy", member: "version", expected: "non-empty string", got: '""' }]
       : [],
 });
+export type ClusterDeploy = ModelOf<typeof ClusterDeploy>;

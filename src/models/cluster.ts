@@ -1,44 +1,30 @@
 /** Cluster and Clusters, and the status / host counts a cluster's hosts give it (MODELS.md). */
 import { defineListModel } from "./list-model.js";
-import { member, nonEmptyStr, oneOf, str, strList } from "./members.js";
-import { defineModel } from "./model-type.js";
+import { nonEmptyStr, oneOf, required, str, strList, withDefault } from "./members.js";
+import { defineModel, type ModelOf } from "./model-type.js";
 
 export const CLUSTER_STATUSES = ["ok", "degraded", "failed"] as const;
 export type ClusterStatusName = (typeof CLUSTER_STATUSES)[number];
 
-export interface Cluster {
-  name: string;
-  status: string;
-  network: string;
-  hostset: string[];
-  container_manager: string;
-}
-
-export const ClusterModel = defineModel<Cluster>({
+export const Cluster = defineModel({
   name: "Cluster",
   primaryKey: "name",
   hidden: ["hostset"],
   // `hosts` {total, available, unavailable} is computed from the member hosts and never stored;
   // clients send back what they were given, so it is dropped rather than refused.
   computed: ["hosts"],
-  members: [
-    member("name", nonEmptyStr),
-    member("status", oneOf(CLUSTER_STATUSES, true), () => ""),
-    member("network", str, () => "default"),
-    member("hostset", strList, () => []),
-    member("container_manager", str, () => ""),
-  ],
+  members: {
+    name: required(nonEmptyStr),
+    status: withDefault(oneOf(CLUSTER_STATUSES, true), () => ""),
+    network: withDefault(str, () => "default"),
+    hostset: withDefault(strList, () => []),
+    container_manager: withDefault(str, () => ""),
+  },
 });
+export type Cluster = ModelOf<typeof Cluster>;
 
-export interface Clusters {
-  clusters: Cluster[];
-}
-
-export const ClustersModel = defineListModel<Clusters, Cluster>(
-  "Clusters",
-  "clusters",
-  ClusterModel,
-);
+export const Clusters = defineListModel("Clusters", "clusters", Cluster);
+export type Clusters = ModelOf<typeof Clusters>;
 
 export interface HostCounts {
   total: number;

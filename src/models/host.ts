@@ -1,7 +1,7 @@
 /** Host, HostCreds (secret), Hosts and HostStatus (MODELS.md). */
 import { defineListModel } from "./list-model.js";
-import { int, member, nonEmptyStr, obj, oneOf, str } from "./members.js";
-import { defineModel } from "./model-type.js";
+import { int, nonEmptyStr, obj, oneOf, required, str, withDefault } from "./members.js";
+import { defineModel, type ModelOf } from "./model-type.js";
 
 export const HOST_STATUSES = [
   "investigating",
@@ -12,70 +12,47 @@ export const HOST_STATUSES = [
 ] as const;
 export type HostStatusName = (typeof HOST_STATUSES)[number];
 
-export interface Host {
-  address: string;
-  status: string;
-  os: string;
-  cpus: number;
-  memory: number;
-  space: number;
-  last_check: string;
-  source: string;
-}
-
-export const HostModel = defineModel<Host>({
+export const Host = defineModel({
   name: "Host",
   primaryKey: "address",
-  members: [
-    member("address", nonEmptyStr),
-    member("status", oneOf(HOST_STATUSES, true), () => ""),
-    member("os", str, () => ""),
-    member("cpus", int, () => 0),
-    member("memory", int, () => 0),
-    member("space", int, () => 0),
-    member("last_check", str, () => ""),
-    member("source", str, () => ""),
-  ],
+  members: {
+    address: required(nonEmptyStr),
+    status: withDefault(oneOf(HOST_STATUSES, true), () => ""),
+    os: withDefault(str, () => ""),
+    cpus: withDefault(int, () => 0),
+    memory: withDefault(int, () => 0),
+    space: withDefault(int, () => 0),
+    last_check: withDefault(str, () => ""),
+    source: withDefault(str, () => ""),
+  },
 });
+export type Host = ModelOf<typeof Host>;
 
-export interface HostCreds {
-  address: string;
-  /** Base64 of the PEM private key. */
-  ssh_priv_key: string;
-  remote_user: string;
-}
-
-export const HostCredsModel = defineModel<HostCreds>({
+export const HostCreds = defineModel({
   name: "HostCreds",
   primaryKey: "address",
   secret: true,
   hidden: ["ssh_priv_key"],
-  members: [
-    member("address", nonEmptyStr),
-    member("ssh_priv_key", str, () => ""),
-    member("remote_user", str, () => "root"),
-  ],
+  members: {
+    address: required(nonEmptyStr),
+    /** Base64 of the PEM private key. */
+    ssh_priv_key: withDefault(str, () => ""),
+    remote_user: withDefault(str, () => "root"),
+  },
 });
+export type HostCreds = ModelOf<typeof HostCreds>;
 
-export interface Hosts {
-  hosts: Host[];
-}
-
-export const HostsModel = defineListModel<Hosts, Host>("Hosts", "hosts", HostModel);
-
-export interface HostStatus {
-  type: string;
-  host: Record<string, unknown>;
-  container_manager: Record<string, unknown>;
-}
+export const Hosts = defineListModel("Hosts", "hosts", Host);
+export type Hosts = ModelOf<typeof Hosts>;
 
 /** A host's status as the REST API shows it: computed, never stored (no primary key). */
-export const HostStatusModel = defineModel<HostStatus>({
+export const HostStatus = defineModel({
   name: "HostStatus",
   primaryKey: null,
-  members: [
-    member("type", str, () => ""),
-    member("host", obj, () => ({})),
-    member("container_manager", obj, () => ({})),
-  ],
+  members: {
+    type: withDefault(str, () => ""),
+    host: withDefault(obj, () => ({})),
+    container_manager: withDefault(obj, () => ({})),
+  },
 });
+export type HostStatus = ModelOf<typeof HostStatus>;

@@ -7,6 +7,7 @@ export * from "./host.js";
 export type { ListModelType } from "./list-model.js";
 export {
   describeValue,
+  type ModelOf,
   type ModelType,
   ModelValidationError,
   type ValidationIssue,

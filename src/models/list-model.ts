@@ -4,7 +4,7 @@
  * (MODELS.md), which `itemsJson` / `fromItems` give.
  */
 
-import { list, member } from "./members.js";
+import { list, withDefault } from "./members.js";
 import {
   defineModel,
   type ModelType,
@@ -18,11 +18,15 @@ export interface ListModelType<T extends object, I extends object> extends Model
   fromItems(items: unknown[]): T;
 }
 
-export function defineListModel<T extends object, I extends object>(
+/** The record of a list model: its one member holding the items. */
+export type ListOf<N extends string, I> = { [K in N]: I[] };
+
+export function defineListModel<const N extends string, I extends object>(
   name: string,
-  memberName: string,
+  memberName: N,
   item: ModelType<I>,
-): ListModelType<T, I> {
+): ListModelType<ListOf<N, I>, I> {
+  type T = ListOf<N, I>;
   // Issues of the items, named by their index: "Hosts.hosts[1].cpus".
   const issuesOf = (items: unknown[]): ValidationIssue[] =>
     items.flatMap((value, i) => {
@@ -33,21 +37,23 @@ export function defineListModel<T extends object, I extends object>(
         member: `${memberName}[${i}].${issue.member}`,
       }));
     });
-  const base = defineModel<T>({
+  const base = defineModel({
     name,
     primaryKey: null,
-    members: [member(memberName, list, () => [])],
-    rules: (data) => issuesOf(data[memberName] as unknown[]),
+    members: { [memberName]: withDefault(list, () => []) } as Record<
+      N,
+      ReturnType<typeof withDefault<unknown[]>>
+    >,
+    rules: (data) => issuesOf((data as Record<string, unknown[]>)[memberName] ?? []),
   });
-  const itemsOf = (model: T) => ((model as Record<string, unknown>)[memberName] as I[]) ?? [];
+  const itemsOf = (model: T): I[] => model[memberName] ?? [];
   return {
-    ...base,
+    ...(base as unknown as ModelType<T>),
     list: { member: memberName, itemType: item.name },
     itemModel: item,
     parse(data: unknown): T {
-      const model = base.parse(data) as Record<string, unknown>;
-      model[memberName] = (model[memberName] as unknown[]).map((x) => item.parse(x));
-      return model as T;
+      const model = base.parse(data) as Record<string, unknown[]>;
+      return { [memberName]: (model[memberName] ?? []).map((x) => item.parse(x)) } as T;
     },
     toJson: (model) => ({ [memberName]: itemsOf(model).map((i) => item.toJson(i)) }),
     toSafeJson: (model) => ({ [memberName]: itemsOf(model).map((i) => item.toSafeJson(i)) }),

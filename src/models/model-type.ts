@@ -1,9 +1,13 @@
 /**
- * A model type: its wire name, members with defaults, primary key, hidden members, and validation
- * that reports every problem at once (model, member, expected, got).
+ * A model type, declared once: its wire name, members (kind and default, from which its TypeScript
+ * type is inferred), primary key, hidden members, and validation that reports every problem at
+ * once (model, member, expected, got).
+ *
+ *   export const Network = defineModel({ name: "Network", primaryKey: "name", members: {...} });
+ *   export type Network = ModelOf<typeof Network>;
  */
 import { InvalidParamsError } from "../bus/errors.js";
-import type { MemberSpec } from "./members.js";
+import type { MemberSpecs, RecordOf } from "./members.js";
 
 export interface ValidationIssue {
   model: string;
@@ -29,8 +33,7 @@ export class ModelValidationError extends InvalidParamsError {
   }
 }
 
-// The default is `any` so that code handling "some model type" accepts every ModelType<Host>, ...
-export interface ModelType<T extends object = any> {
+export interface ModelType<T extends object = object> {
   readonly name: string;
   readonly primaryKey: string | null;
   /** Secret models (HostCreds) live only in a secret store and never reach a notification or log. */
@@ -54,16 +57,19 @@ export interface ModelType<T extends object = any> {
   keyOf(model: T): string;
 }
 
-export interface ModelSpec {
+/** The record type of a model type: `type Host = ModelOf<typeof Host>`. */
+export type ModelOf<M> = M extends ModelType<infer T> ? T : never;
+
+export interface ModelSpec<M extends MemberSpecs> {
   name: string;
-  primaryKey: string | null;
-  members: MemberSpec[];
-  hidden?: string[];
+  primaryKey: (keyof M & string) | null;
+  members: M;
+  hidden?: (keyof M & string)[];
   secret?: boolean;
   /** Members clients may send back that are computed, never stored: dropped, not refused. */
   computed?: string[];
   /** Rules beyond member types (an issue per broken rule). */
-  rules?: (data: Record<string, unknown>) => ValidationIssue[];
+  rules?: (data: RecordOf<M>) => ValidationIssue[];
 }
 
 const MAX_GOT = 60;
@@ -75,51 +81,55 @@ export function describeValue(value: unknown): string {
   return text.length > MAX_GOT ? `${text.slice(0, MAX_GOT - 3)}...` : text;
 }
 
-export function defineModel<T extends object>(spec: ModelSpec): ModelType<T> {
-  const names = spec.members.map((m) => m.name);
-  const hidden = spec.hidden ?? [];
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+export function defineModel<const M extends MemberSpecs>(
+  spec: ModelSpec<M>,
+): ModelType<RecordOf<M>> {
+  type T = RecordOf<M>;
+  const entries = Object.entries(spec.members);
+  const names = entries.map(([name]) => name);
+  const hidden: readonly string[] = spec.hidden ?? [];
   const computed = new Set(spec.computed ?? []);
   const secretMembers = new Set(spec.secret ? hidden : []);
 
   const defaults = (): T => {
     const out: Record<string, unknown> = {};
-    for (const m of spec.members) if (m.fallback) out[m.name] = m.fallback();
+    for (const [name, m] of entries) if (m.fallback) out[name] = m.fallback();
     return out as T;
   };
 
-  const pick = (
-    data: Record<string, unknown>,
-    keep: (name: string) => boolean,
-  ): Record<string, unknown> => {
+  const pick = (data: object, keep: (name: string) => boolean): Record<string, unknown> => {
+    const record = data as Record<string, unknown>;
     const out: Record<string, unknown> = {};
-    for (const n of names) if (keep(n) && data[n] !== undefined) out[n] = data[n];
+    for (const n of names) if (keep(n) && record[n] !== undefined) out[n] = record[n];
     return out;
   };
 
   const validate = (data: unknown): ValidationIssue[] => {
-    if (typeof data !== "object" || data === null || Array.isArray(data)) {
+    if (!isRecord(data)) {
       return [
         { model: spec.name, member: "(model)", expected: "object", got: describeValue(data) },
       ];
     }
-    const record = data as Record<string, unknown>;
     const issues: ValidationIssue[] = [];
-    for (const m of spec.members) {
-      const value = record[m.name];
+    for (const [name, m] of entries) {
+      const value = data[name];
       if (value === undefined) {
         if (!m.fallback)
           issues.push({
             model: spec.name,
-            member: m.name,
+            member: name,
             expected: m.kind.expected,
             got: "nothing",
           });
       } else if (!m.kind.accepts(value)) {
-        const got = secretMembers.has(m.name) ? "<hidden>" : describeValue(value);
-        issues.push({ model: spec.name, member: m.name, expected: m.kind.expected, got });
+        const got = secretMembers.has(name) ? "<hidden>" : describeValue(value);
+        issues.push({ model: spec.name, member: name, expected: m.kind.expected, got });
       }
     }
-    for (const key of Object.keys(record)) {
+    for (const key of Object.keys(data)) {
       if (!names.includes(key) && !computed.has(key)) {
         issues.push({
           model: spec.name,
@@ -129,11 +139,14 @@ export function defineModel<T extends object>(spec: ModelSpec): ModelType<T> {
         });
       }
     }
-    if (issues.length === 0 && spec.rules) issues.push(...spec.rules(record));
+    if (issues.length === 0 && spec.rules) issues.push(...spec.rules(data as T));
     return issues;
   };
 
-  const type: ModelType<T> = {
+  const withDefaults = (data: unknown): unknown =>
+    isRecord(data) ? { ...defaults(), ...data } : data;
+
+  return {
     name: spec.name,
     primaryKey: spec.primaryKey,
     secret: spec.secret === true,
@@ -141,29 +154,19 @@ export function defineModel<T extends object>(spec: ModelSpec): ModelType<T> {
     list: null,
     members: names,
     defaults,
-    create: (data = {}) =>
-      ({ ...defaults(), ...pick(data as Record<string, unknown>, () => true) }) as T,
-    validate: (data) =>
-      validate(
-        typeof data === "object" && data !== null && !Array.isArray(data)
-          ? { ...defaults(), ...data }
-          : data,
-      ),
+    create: (data = {}) => ({ ...defaults(), ...pick(data, () => true) }) as T,
+    validate: (data) => validate(withDefaults(data)),
     parse(data: unknown): T {
-      const filled =
-        typeof data === "object" && data !== null && !Array.isArray(data)
-          ? { ...defaults(), ...data }
-          : data;
+      const filled = withDefaults(data);
       const issues = validate(filled);
       if (issues.length) throw new ModelValidationError(spec.name, issues);
-      return pick(filled as Record<string, unknown>, () => true) as T;
+      return pick(filled as object, () => true) as T;
     },
-    toJson: (model) => pick(model as Record<string, unknown>, () => true),
-    toSafeJson: (model) => pick(model as Record<string, unknown>, (n) => !hidden.includes(n)),
+    toJson: (model) => pick(model, () => true),
+    toSafeJson: (model) => pick(model, (n) => !hidden.includes(n)),
     keyOf(model: T): string {
       if (!spec.primaryKey) throw new Error(`${spec.name} has no primary key`);
       return String((model as Record<string, unknown>)[spec.primaryKey]);
     },
   };
-  return type;
 }

@@ -1,35 +1,23 @@
 /** Network and Networks (MODELS.md). */
 import { defineListModel } from "./list-model.js";
-import { member, nonEmptyStr, obj, oneOf } from "./members.js";
-import { defineModel } from "./model-type.js";
+import { nonEmptyStr, obj, oneOf, required, withDefault } from "./members.js";
+import { defineModel, type ModelOf } from "./model-type.js";
 
 export const NETWORK_TYPES = ["flannel_etcd", "flannel_server"] as const;
 
-export interface Network {
-  name: string;
-  type: string;
-  options: Record<string, unknown>;
-}
-
-export const NetworkModel = defineModel<Network>({
+export const Network = defineModel({
   name: "Network",
   primaryKey: "name",
-  members: [
-    member("name", nonEmptyStr),
-    member("type", oneOf(NETWORK_TYPES), () => "flannel_etcd"),
-    member("options", obj, () => ({})),
-  ],
+  members: {
+    name: required(nonEmptyStr),
+    type: withDefault(oneOf(NETWORK_TYPES), () => "flannel_etcd"),
+    options: withDefault(obj, () => ({})),
+  },
 });
+export type Network = ModelOf<typeof Network>;
 
-export interface Networks {
-  networks: Network[];
-}
-
-export const NetworksModel = defineListModel<Networks, Network>(
-  "Networks",
-  "networks",
-  NetworkModel,
-);
+export const Networks = defineListModel("Networks", "networks", Network);
+export type Networks = ModelOf<typeof Networks>;
 
 /** The network a cluster names when none is stored under that name ("default" exists implicitly). */
 export function implicitNetwork(name: string): Network | null {

@@ -1,38 +1,34 @@
 /** Every model type by its wire name. */
 import { InvalidParamsError } from "../bus/errors.js";
-import { ClusterModel, ClustersModel } from "./cluster.js";
-import {
-  ClusterDeployModel,
-  ClusterRestartModel,
-  ClusterUpgradeModel,
-} from "./cluster-operations.js";
-import { ContainerManagerConfigModel, ContainerManagerConfigsModel } from "./container-manager.js";
-import { HostCredsModel, HostModel, HostStatusModel, HostsModel } from "./host.js";
+import { Cluster, Clusters } from "./cluster.js";
+import { ClusterDeploy, ClusterRestart, ClusterUpgrade } from "./cluster-operations.js";
+import { ContainerManagerConfig, ContainerManagerConfigs } from "./container-manager.js";
+import { Host, HostCreds, HostStatus, Hosts } from "./host.js";
 import type { ModelType } from "./model-type.js";
-import { NetworkModel, NetworksModel } from "./network.js";
-import { WatcherRecordModel } from "./watcher-record.js";
+import { Network, Networks } from "./network.js";
+import { WatcherRecord } from "./watcher-record.js";
 
-const ALL: ModelType<any>[] = [
-  HostModel,
-  HostCredsModel,
-  HostsModel,
-  HostStatusModel,
-  ClusterModel,
-  ClustersModel,
-  ClusterUpgradeModel,
-  ClusterRestartModel,
-  ClusterDeployModel,
-  NetworkModel,
-  NetworksModel,
-  ContainerManagerConfigModel,
-  ContainerManagerConfigsModel,
-  WatcherRecordModel,
+const ALL: ModelType[] = [
+  Host,
+  HostCreds,
+  Hosts,
+  HostStatus,
+  Cluster,
+  Clusters,
+  ClusterUpgrade,
+  ClusterRestart,
+  ClusterDeploy,
+  Network,
+  Networks,
+  ContainerManagerConfig,
+  ContainerManagerConfigs,
+  WatcherRecord,
 ];
 
-export const modelTypes: ReadonlyMap<string, ModelType<any>> = new Map(ALL.map((t) => [t.name, t]));
+export const modelTypes: ReadonlyMap<string, ModelType> = new Map(ALL.map((t) => [t.name, t]));
 
 /** The model type of a wire name; -32602 naming the known ones when there is none. */
-export function getModelType(name: string): ModelType<any> {
+export function getModelType(name: string): ModelType {
   const type = modelTypes.get(name);
   if (!type)
     throw new InvalidParamsError(

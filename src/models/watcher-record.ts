@@ -1,15 +1,11 @@
 /** WatcherRecord: when the watcher last checked a host (MODELS.md). */
 import { now } from "./dates.js";
-import { date, member, str } from "./members.js";
-import { defineModel } from "./model-type.js";
+import { date, str, withDefault } from "./members.js";
+import { defineModel, type ModelOf } from "./model-type.js";
 
-export interface WatcherRecord {
-  address: string;
-  last_check: string;
-}
-
-export const WatcherRecordModel = defineModel<WatcherRecord>({
+export const WatcherRecord = defineModel({
   name: "WatcherRecord",
   primaryKey: null,
-  members: [member("address", str, () => ""), member("last_check", date, now)],
+  members: { address: withDefault(str, () => ""), last_check: withDefault(date, now) },
 });
+export type WatcherRecord = ModelOf<typeof WatcherRecord>;

@@ -1,13 +1,15 @@
 /**
  * The options every service binary shares, and how they combine with the configuration:
- * command-line option > etcd/file member > built-in default.
+ * command-line option > environment (COMMISSAIRE_BUS_URI) > etcd/file member > built-in default.
  */
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { DEFAULT_EXCHANGE } from "../bus/bus.js";
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_EXCHANGE } from "../bus/bus.js";
 import { ConfigError } from "../config/errors.js";
 import type { ConfigObject } from "../config/normalise.js";
 
 export const DEFAULT_BUS_URI = "redis://127.0.0.1:6379/0";
+/** The environment's bus URI, used when --bus-uri is not given. */
+export const BUS_URI_ENV = "COMMISSAIRE_BUS_URI";
 
 export interface CommonOptions {
   configFile?: string;
@@ -15,6 +17,7 @@ export interface CommonOptions {
   busExchange?: string;
   workers: number;
   logLevel?: string;
+  connectTimeoutMs: number;
 }
 
 export interface BusSettings {
@@ -29,9 +32,19 @@ function positiveInt(value: string): number {
   return n;
 }
 
+function positiveSeconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("must be a number of seconds");
+  return n;
+}
+
 /** Adds the common options to a command (a service binary, or `commissaire service <name>`). */
-export function addCommonOptions(command: Command, serviceName: string): Command {
-  return command
+export function addCommonOptions(
+  command: Command,
+  serviceName: string,
+  { workers = true }: { workers?: boolean } = {},
+): Command {
+  command
     .option(
       "-c, --config-file <path>",
       `configuration file ("-" reads standard input) [default: /etc/commissaire/${serviceName}.conf]`,
@@ -39,14 +52,25 @@ export function addCommonOptions(command: Command, serviceName: string): Command
     .addOption(new Option("--config <path>", "same as --config-file").hideHelp())
     .option(
       "--bus-uri <uri>",
-      `message bus: redis://[:password@]host:port/db, rediss://..., memory:// [default: ${DEFAULT_BUS_URI}]`,
+      `message bus: redis://[:password@]host:port/db, rediss://..., memory:// [default: $${BUS_URI_ENV}, else the configuration's bus_uri, else ${DEFAULT_BUS_URI}]`,
     )
     .option("--bus-exchange <name>", `topic exchange name [default: ${DEFAULT_EXCHANGE}]`)
-    .option("--workers <n>", "worker processes (a dead worker is restarted)", positiveInt, 1)
     .option(
-      "--log-level <level>",
-      "debug, info, warning, error or critical (overrides the configuration)",
+      "--connect-timeout <seconds>",
+      `how long to wait for the bus at start [default: ${DEFAULT_CONNECT_TIMEOUT_MS / 1000}]`,
+      positiveSeconds,
     );
+  if (workers)
+    command.option(
+      "--workers <n>",
+      "worker processes (a dead worker is restarted)",
+      positiveInt,
+      1,
+    );
+  return command.option(
+    "--log-level <level>",
+    "debug, info, warning, error or critical (overrides the configuration)",
+  );
 }
 
 /** Reads the parsed common options of a command. */
@@ -56,13 +80,17 @@ export function commonOptionsOf(command: Command): CommonOptions {
     config?: string;
     busUri?: string;
     busExchange?: string;
-    workers: number;
+    workers?: number;
     logLevel?: string;
+    connectTimeout?: number;
   }>();
   if (o.configFile !== undefined && o.config !== undefined && o.configFile !== o.config) {
     throw new ConfigError("give either --config-file or --config, not both");
   }
-  const out: CommonOptions = { workers: o.workers };
+  const out: CommonOptions = {
+    workers: o.workers ?? 1,
+    connectTimeoutMs: (o.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS / 1000) * 1000,
+  };
   const file = o.configFile ?? o.config;
   if (file !== undefined) out.configFile = file;
   if (o.busUri !== undefined) out.busUri = o.busUri;
@@ -83,9 +111,14 @@ function stringMember(config: ConfigObject, name: string): string | undefined {
 }
 
 /** bus_uri and bus_exchange by precedence. */
-export function busSettings(options: CommonOptions, config: ConfigObject): BusSettings {
+export function busSettings(
+  options: Pick<CommonOptions, "busUri" | "busExchange">,
+  config: ConfigObject,
+  env: NodeJS.ProcessEnv = process.env,
+): BusSettings {
+  const fromEnv = env[BUS_URI_ENV] === "" ? undefined : env[BUS_URI_ENV];
   return {
-    busUri: options.busUri ?? stringMember(config, "bus_uri") ?? DEFAULT_BUS_URI,
+    busUri: options.busUri ?? fromEnv ?? stringMember(config, "bus_uri") ?? DEFAULT_BUS_URI,
     busExchange: options.busExchange ?? stringMember(config, "bus_exchange") ?? DEFAULT_EXCHANGE,
   };
 }

@@ -30,29 +30,15 @@ import {
 } from "../bus/jsonrpc.js";
 import type { Delivery } from "../bus/transport.js";
 import type { MessageContext } from "./context.js";
-import { bindParams, type ParamSchemas } from "./params.js";
-
-export type Handler = (params: any, context: MessageContext) => unknown;
+import type { BoundHandler } from "./handler.js";
+import { bindParams } from "./params.js";
 
 export interface DispatchTarget {
   readonly bus: Bus;
   readonly logger: Logger;
   readonly maxBodyBytes: number;
-  readonly params: ParamSchemas;
   /** The handler of a method, or undefined when the service has none. */
-  handlerFor(method: string): Handler | undefined;
-}
-
-const METHOD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** Finds `on_<method>` on an object (own or inherited), never a property of Object.prototype. */
-export function findHandler(target: object, method: string): Handler | undefined {
-  if (!METHOD_NAME.test(method)) return undefined;
-  const fn = (target as Record<string, unknown>)[`on_${method}`];
-  if (typeof fn !== "function" || Object.hasOwn(Object.prototype, `on_${method}`)) {
-    return undefined;
-  }
-  return (fn as Handler).bind(target);
+  handlerFor(method: string): BoundHandler | undefined;
 }
 
 export async function dispatch(target: DispatchTarget, delivery: Delivery): Promise<void> {
@@ -158,8 +144,8 @@ export async function dispatch(target: DispatchTarget, delivery: Delivery): Prom
 
   let result: unknown;
   try {
-    const params = bindParams(request.method, request.params, target.params[request.method]);
-    result = await handler(params, context);
+    const params = bindParams(request.method, request.params, handler.schema);
+    result = await handler.call(params, context);
   } catch (err) {
     const error = errorToWire(err);
     if (error.code === -32603) log().error({ err }, `${request.method} failed`);

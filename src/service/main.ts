@@ -1,16 +1,18 @@
 /**
- * The body of every service binary: common options, configuration, logging, then one service in
- * this process or a ServiceManager of N workers. Exit codes: 0 clean stop, 1 unclean stop or
- * runtime failure, 2 bad command line or configuration.
+ * The one scaffold of every binary (each service, the REST server): common options, configuration,
+ * logging, the bus (waited for within the connect timeout), then one service in this process or a
+ * ServiceManager of N workers, until SIGTERM/SIGINT. Exit codes: 0 clean stop, 1 runtime failure
+ * or unclean stop (work had to be put back), 2 bad command line or configuration.
  */
 import { Command } from "commander";
+import { packageVersion } from "../base/version.js";
 import { Bus } from "../bus/bus.js";
+import { BusConnectError, BusUriError } from "../bus/errors.js";
 import { redactUri } from "../bus/transports/index.js";
 import { ConfigError } from "../config/errors.js";
 import { createLogging, loggingSettings } from "../config/logging.js";
 import type { ConfigObject } from "../config/normalise.js";
 import { readConfig } from "../config/read-config.js";
-import { packageVersion } from "../version.js";
 import {
   addCommonOptions,
   busSettings,
@@ -19,6 +21,7 @@ import {
 } from "./common-options.js";
 import type { ServiceDefinition } from "./definition.js";
 import { ServiceManager, WORKER_ENV } from "./manager.js";
+import { waitForStopSignal } from "./signals.js";
 
 /** The configuration a ServiceManager hands its workers (JSON). */
 export const WORKER_CONFIG_ENV = "COMMISSAIRE_WORKER_CONFIG";
@@ -27,12 +30,16 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
-/** Runs a service with already-parsed common options; resolves to the exit code. */
-export async function runService(
+/** Errors that mean "fix the command line or the configuration": exit 2. */
+export function isUsageError(err: unknown): boolean {
+  return err instanceof ConfigError || err instanceof BusUriError;
+}
+
+async function configFor(
   definition: ServiceDefinition,
   options: CommonOptions,
-  program: string,
-): Promise<number> {
+  extra: Record<string, unknown>,
+): Promise<ConfigObject> {
   // Workers take the configuration their manager read: one snapshot for all of them, etcd asked
   // once, and standard input (`-c -`), which only the manager can read, works with --workers too.
   const inherited = process.env[WORKER_CONFIG_ENV];
@@ -44,12 +51,35 @@ export async function runService(
           options.configFile !== undefined ? { configFile: options.configFile } : {},
         )
       ).config;
-  const settings = loggingSettings(config, {
-    ...(options.logLevel ? { level: options.logLevel } : {}),
-    isTty: process.stderr.isTTY === true,
-  });
-  const { busUri, busExchange } = busSettings(options, config);
-  const logging = createLogging(settings, program);
+  return definition.options ? definition.options.apply(extra, config) : config;
+}
+
+/**
+ * Runs a service with already-parsed options; resolves to the exit code. Errors are reported
+ * here (stderr and the log), never thrown.
+ */
+export async function runService(
+  definition: ServiceDefinition,
+  options: CommonOptions,
+  program: string,
+  extra: Record<string, unknown> = {},
+): Promise<number> {
+  let config: ConfigObject;
+  let logging: ReturnType<typeof createLogging>;
+  let bus: { busUri: string; busExchange: string };
+  try {
+    config = await configFor(definition, options, extra);
+    logging = createLogging(
+      loggingSettings(config, {
+        ...(options.logLevel ? { level: options.logLevel } : {}),
+        isTty: process.stderr.isTTY === true,
+      }),
+      program,
+    );
+    bus = busSettings(options, config);
+  } catch (err) {
+    return reportFatal(program, err);
+  }
   const logger = logging.root;
 
   if (options.workers > 1 && process.env[WORKER_ENV] === undefined) {
@@ -64,37 +94,81 @@ export async function runService(
     return manager.run();
   }
 
-  logger.info({ bus: redactUri(busUri), exchange: busExchange }, `${definition.name}: connecting`);
-  const bus = Bus.connect(busUri, { exchange: busExchange, logger: logging.forComponent("bus") });
+  logger.info(
+    { bus: redactUri(bus.busUri), exchange: bus.busExchange },
+    `${definition.name}: connecting`,
+  );
+  let opened: Bus;
   try {
-    const service = await definition.create({ bus, config, logger, logging });
-    return await service.run();
+    opened = await Bus.open(bus.busUri, {
+      exchange: bus.busExchange,
+      logger: logging.forComponent("bus"),
+      connectTimeoutMs: options.connectTimeoutMs,
+    });
+  } catch (err) {
+    if (err instanceof BusConnectError) logger.error({ err: err.message }, "bus unreachable");
+    return reportFatal(program, err);
+  }
+  try {
+    const service = await definition.create({ bus: opened, config, logger, logging });
+    await service.start();
+    const signal = await waitForStopSignal(logger);
+    logger.info({ signal }, `${definition.name}: stopping`);
+    const result = await service.stop();
+    const clean = (result as { clean?: unknown } | undefined)?.clean !== false;
+    return clean ? EXIT_OK : EXIT_FAILURE;
   } catch (err) {
     logger.error({ err }, `${definition.name}: failed`);
-    await bus.close().catch(() => undefined);
-    return EXIT_FAILURE;
+    return reportFatal(program, err);
+  } finally {
+    await opened.close();
   }
 }
 
 /** Reports a start-up error the way every binary does, and gives its exit code. */
 export function reportFatal(program: string, err: unknown): number {
-  const usage = err instanceof ConfigError;
-  process.stderr.write(
-    `${program}: ${usage ? "" : "error: "}${(err as Error).message ?? String(err)}\n`,
-  );
+  const usage = isUsageError(err);
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`${program}: ${usage ? "" : "error: "}${message}\n`);
   return usage ? EXIT_USAGE : EXIT_FAILURE;
 }
 
-/** A command for one service binary (`commissaire-<name>-service`). */
+/** Adds a definition's options (common and its own) to a command and runs it as its action. */
+export function defineServiceCommand(
+  command: Command,
+  definition: ServiceDefinition,
+  program: string,
+): Command {
+  addCommonOptions(command, definition.name, { workers: definition.workers !== false });
+  definition.options?.add(command);
+  return command.action(async () => {
+    let options: CommonOptions;
+    try {
+      options = commonOptionsOf(command);
+    } catch (err) {
+      process.exitCode = reportFatal(program, err);
+      return;
+    }
+    process.exitCode = await runService(definition, options, program, command.opts());
+  });
+}
+
+/** A command for one service binary (`commissaire-<name>-service`, `commissaire-server`). */
 export function serviceCommand(definition: ServiceDefinition, program: string): Command {
   const command = new Command(program)
     .description(definition.description)
     .version(packageVersion(), "--version");
-  addCommonOptions(command, definition.name);
   command.showHelpAfterError().exitOverride();
-  return command.action(async () => {
-    process.exitCode = await runService(definition, commonOptionsOf(command), program);
-  });
+  return defineServiceCommand(command, definition, program);
+}
+
+/** The exit code for an error commander threw (it printed the message, help or version). */
+export function commanderExitCode(err: unknown): number | undefined {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== "string" || !code.startsWith("commander.")) return undefined;
+  return ["commander.helpDisplayed", "commander.version", "commander.help"].includes(code)
+    ? EXIT_OK
+    : EXIT_USAGE;
 }
 
 /** Entry point of a service binary. */
@@ -107,14 +181,7 @@ export async function serviceMain(
   try {
     await command.parseAsync(argv);
   } catch (err) {
-    const code = (err as { code?: string; exitCode?: number }).code;
-    if (typeof code === "string" && code.startsWith("commander.")) {
-      // commander already printed the message (or the help / version text).
-      process.exitCode =
-        code === "commander.helpDisplayed" || code === "commander.version" ? EXIT_OK : EXIT_USAGE;
-      return;
-    }
-    process.exitCode = reportFatal(program, err);
+    process.exitCode = commanderExitCode(err) ?? reportFatal(program, err);
   }
   if (process.exitCode !== undefined) {
     // Whatever is left (a half-open socket after a failed start) must not keep the process alive.

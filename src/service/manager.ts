@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, fork } from "node:child_process";
 import type { Logger } from "../base/logger.js";
+import { waitForStopSignal } from "./signals.js";
 
 /** Set in a worker's environment: the same program then runs one service instead of a manager. */
 export const WORKER_ENV = "COMMISSAIRE_WORKER";
@@ -131,10 +132,7 @@ export class ServiceManager {
   /** Starts the workers and runs until SIGTERM/SIGINT; resolves to the exit code. */
   async run(): Promise<number> {
     this.start();
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
-      process.once("SIGTERM", () => resolve("SIGTERM"));
-      process.once("SIGINT", () => resolve("SIGINT"));
-    });
+    const signal = await waitForStopSignal(this.options.logger);
     this.options.logger.info({ signal }, "stopping all workers");
     return this.stop();
   }

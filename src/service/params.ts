@@ -1,13 +1,11 @@
 /**
  * Binding a call's params to a handler: objects are named arguments, arrays are positional in the
- * order of the method's declared schema (a zod object's keys). A call that does not fit gets
- * -32602 with every reason.
+ * order of the handler's schema (a zod object's keys). A call that does not fit gets -32602 with
+ * every reason; nothing is ever passed on as `undefined` by position.
  */
 import { z } from "zod";
 import { InvalidParamsError } from "../bus/errors.js";
 import type { Params } from "../bus/jsonrpc.js";
-
-export type ParamSchemas = Record<string, z.ZodType>;
 
 function formatIssues(error: z.ZodError): string {
   return error.issues
@@ -18,29 +16,30 @@ function formatIssues(error: z.ZodError): string {
     .join("; ");
 }
 
+/** Positional params as named ones, by the schema's key order. */
+function nameByPosition(method: string, params: unknown[], schema: z.ZodType | undefined) {
+  if (params.length === 0) return {};
+  if (!(schema instanceof z.ZodObject)) {
+    throw new InvalidParamsError(
+      `method "${method}" takes named parameters only (an object); its handler declares no schema that would give positional ones their names`,
+    );
+  }
+  const names = Object.keys(schema.shape);
+  if (params.length > names.length) {
+    throw new InvalidParamsError(
+      `method "${method}" takes at most ${names.length} positional parameter(s) (${names.join(", ")}), got ${params.length}`,
+    );
+  }
+  return Object.fromEntries(params.map((value, i) => [names[i]!, value]));
+}
+
 /**
- * Returns the value the handler receives: the validated params object when a schema is declared,
- * the params as sent otherwise.
+ * Returns the value the handler receives: the validated params when a schema is declared, the
+ * named params as sent otherwise (positional params then need a schema to be named).
  */
 export function bindParams(method: string, params: Params, schema: z.ZodType | undefined): unknown {
-  if (!schema) return params;
-  let named: unknown = params;
-  if (Array.isArray(params)) {
-    if (!(schema instanceof z.ZodObject)) {
-      throw new InvalidParamsError(`method "${method}" takes named parameters only`);
-    }
-    const names = Object.keys(schema.shape);
-    if (params.length > names.length) {
-      throw new InvalidParamsError(
-        `method "${method}" takes at most ${names.length} positional parameter(s) (${names.join(", ")}), got ${params.length}`,
-      );
-    }
-    const obj: Record<string, unknown> = {};
-    params.forEach((value, i) => {
-      obj[names[i]!] = value;
-    });
-    named = obj;
-  }
+  const named = Array.isArray(params) ? nameByPosition(method, params, schema) : params;
+  if (!schema) return named;
   const parsed = schema.safeParse(named);
   if (!parsed.success) {
     throw new InvalidParamsError(`invalid params for "${method}": ${formatIssues(parsed.error)}`, {

@@ -1,14 +1,21 @@
 /**
- * CommissaireService: subclass it, write `on_<method>(params, context)` handlers, and each becomes
- * a JSON-RPC method on the service's queues (a named queue shared by every process of the service,
- * so each request runs once).
+ * CommissaireService: subclass it, write `on_<method>(params, context)` handlers (or
+ * `on_<method> = withParams(schema, fn)`), and each becomes a JSON-RPC method on the service's
+ * queues (a named queue shared by every process of the service, so each request runs once).
+ *
+ * Lifecycle: start() runs onStart(), starts consuming, then starts the periodic tasks; stop() stops
+ * the tasks and consuming, lets what is in flight finish, closes the subscriptions the service
+ * opened, then runs onStop(). The bus belongs to whoever handed it in: stop() never closes it.
  */
 
+import { withDeadline } from "../base/deadline.js";
 import type { Logger } from "../base/logger.js";
-import type { Bus } from "../bus/bus.js";
+import type { Bus, Subscriber, SubscriberCallback, Subscription } from "../bus/bus.js";
 import type { ServedQueue } from "../bus/served-queue.js";
-import { dispatch, findHandler, type Handler } from "./dispatch.js";
-import type { ParamSchemas } from "./params.js";
+import { dispatch } from "./dispatch.js";
+import { type BoundHandler, findHandler, handlerNames } from "./handler.js";
+import { type EveryOptions, type Periodic, type PeriodicFn, PeriodicTask } from "./periodic.js";
+import { waitForStopSignal } from "./signals.js";
 
 export interface QueueDeclaration {
   name: string;
@@ -25,6 +32,8 @@ export interface ServiceOptions {
   inFlightLimit?: number;
   /** Larger request messages are refused with -32600 (default 1 MiB). */
   maxBodyBytes?: number;
+  /** onStart() and onStop() must finish within this (default 30 s). */
+  hookTimeoutMs?: number;
 }
 
 export interface StopResult {
@@ -34,36 +43,55 @@ export interface StopResult {
   restored: number;
 }
 
+/** Failures that were logged and survived: they never stop the service. */
+export interface ServiceFailures {
+  /** onStart / onStop that threw, rejected or overran their deadline. */
+  hooks: number;
+  /** Runs of periodic tasks that threw or rejected. */
+  timers: number;
+  /** Subscription callbacks that threw or rejected. */
+  subscribers: number;
+}
+
 export const DEFAULT_IN_FLIGHT_LIMIT = 10;
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const DEFAULT_STOP_TIMEOUT_MS = 30_000;
+export const DEFAULT_HOOK_TIMEOUT_MS = 30_000;
 
-export abstract class CommissaireService {
+export abstract class CommissaireService implements Subscriber {
   /** The service's name: its configuration name and, by default, its queue. */
   abstract readonly name: string;
-  /** Parameter schemas by method name (zod objects also give positional parameters their order). */
-  readonly params: ParamSchemas = {};
   readonly bus: Bus;
   readonly config: Record<string, unknown>;
   readonly inFlightLimit: number;
   readonly maxBodyBytes: number;
-  private readonly baseLogger: Logger;
-  private served: ServedQueue[] = [];
-  private started = false;
+  readonly hookTimeoutMs: number;
+  readonly #counts: ServiceFailures = { hooks: 0, timers: 0, subscribers: 0 };
+  readonly #baseLogger: Logger;
+  readonly #tasks = new Set<PeriodicTask>();
+  readonly #subscriptions = new Set<Subscription>();
+  #served: ServedQueue[] = [];
+  #started = false;
 
   constructor(options: ServiceOptions) {
     this.bus = options.bus;
     this.config = options.config ?? {};
-    this.baseLogger = options.logger ?? this.bus.logger;
+    this.#baseLogger = options.logger ?? this.bus.logger;
     this.inFlightLimit = options.inFlightLimit ?? DEFAULT_IN_FLIGHT_LIMIT;
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.hookTimeoutMs = options.hookTimeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS;
     if (!Number.isInteger(this.inFlightLimit) || this.inFlightLimit < 1) {
       throw new Error(`inFlightLimit must be a positive integer, got ${this.inFlightLimit}`);
     }
   }
 
   get logger(): Logger {
-    return this.baseLogger.child({ service: this.name });
+    return this.#baseLogger.child({ service: this.name });
+  }
+
+  /** Failures survived so far (each was logged with its error). */
+  get failures(): Readonly<ServiceFailures> {
+    return { ...this.#counts };
   }
 
   /** The queues this service consumes; by default one named after it, bound to `<name>.*`. */
@@ -73,34 +101,90 @@ export abstract class CommissaireService {
 
   /** Methods this service answers (its `on_<method>` handlers). */
   methods(): string[] {
-    const names = new Set<string>();
-    for (
-      let proto = Object.getPrototypeOf(this);
-      proto && proto !== Object.prototype;
-      proto = Object.getPrototypeOf(proto)
-    ) {
-      for (const key of Object.getOwnPropertyNames(proto)) {
-        if (key.startsWith("on_") && typeof (this as Record<string, unknown>)[key] === "function")
-          names.add(key.slice(3));
-      }
-    }
-    return [...names].sort();
+    return handlerNames(this);
   }
 
-  handlerFor(method: string): Handler | undefined {
+  handlerFor(method: string): BoundHandler | undefined {
     return findHandler(this, method);
   }
 
-  /** Declares the queues and starts consuming them. */
+  /** Opens what the service needs (a connection, a cache) before it takes any request. */
+  protected async onStart(): Promise<void> {}
+
+  /** Closes what onStart opened; runs after the last request has finished or been put back. */
+  protected async onStop(): Promise<void> {}
+
+  /**
+   * Runs fn every intervalMs while the service runs (see PeriodicTask: runs never overlap; a
+   * failure is logged, counted and the task goes on). May be called before start, e.g. in the
+   * constructor or onStart.
+   */
+  every(intervalMs: number, fn: PeriodicFn, options: EveryOptions = {}): Periodic {
+    const task = new PeriodicTask(
+      intervalMs,
+      fn,
+      options,
+      (t, err) => {
+        this.#counts.timers += 1;
+        this.logger.error({ err, task: t.name }, "periodic task failed");
+      },
+      (t) => this.#tasks.delete(t),
+    );
+    this.#tasks.add(task);
+    if (this.#started) task.start();
+    return task;
+  }
+
+  /**
+   * Listens on a binding key with a queue of its own, closed when the service stops. A callback
+   * that throws or rejects is logged and counted; the subscription goes on.
+   */
+  async subscribe(bindingKey: string, callback: SubscriberCallback): Promise<Subscription> {
+    const subscription = await this.bus.subscribe(bindingKey, async (body, delivery) => {
+      try {
+        await callback(body, delivery);
+      } catch (err) {
+        this.#counts.subscribers += 1;
+        this.logger.error({ err, routingKey: delivery.routingKey }, "subscriber failed");
+      }
+    });
+    const tracked: Subscription = {
+      queue: subscription.queue,
+      close: async () => {
+        this.#subscriptions.delete(tracked);
+        await subscription.close();
+      },
+    };
+    this.#subscriptions.add(tracked);
+    return tracked;
+  }
+
+  async #runHook(which: "onStart" | "onStop"): Promise<void> {
+    const hook = which === "onStart" ? this.onStart() : this.onStop();
+    await withDeadline(hook, this.hookTimeoutMs, `${this.name}: ${which}`);
+  }
+
+  /**
+   * Runs onStart, declares the queues and starts consuming, then the periodic tasks. When onStart
+   * fails the service does not take requests it could not serve: start() rejects with that error
+   * (logged and counted) after closing what was opened, and the binary exits 1.
+   */
   async start(): Promise<void> {
-    if (this.started) return;
-    this.started = true;
+    if (this.#started) return;
     const logger = this.logger;
+    try {
+      await this.#runHook("onStart");
+    } catch (err) {
+      this.#counts.hooks += 1;
+      logger.error({ err }, "onStart failed; the service does not start");
+      await this.#closeSubscriptions();
+      throw err;
+    }
+    this.#started = true;
     const target = {
       bus: this.bus,
       logger,
       maxBodyBytes: this.maxBodyBytes,
-      params: this.params,
       handlerFor: (m: string) => this.handlerFor(m),
     };
     for (const q of this.queues()) {
@@ -108,10 +192,11 @@ export abstract class CommissaireService {
         name: q.name,
         bindings: q.routingKeys.map((routingKey) => ({ exchange: this.bus.exchange, routingKey })),
       };
-      this.served.push(
+      this.#served.push(
         await this.bus.serve(spec, (d) => dispatch(target, d), { prefetch: this.inFlightLimit }),
       );
     }
+    for (const task of this.#tasks) task.start();
     logger.info(
       { queues: this.queues().map((q) => q.name), methods: this.methods() },
       "service started",
@@ -120,18 +205,38 @@ export abstract class CommissaireService {
 
   /** Handlers running now. */
   get inFlight(): number {
-    return this.served.reduce((n, s) => n + s.inFlight, 0);
+    return this.#served.reduce((n, s) => n + s.inFlight, 0);
+  }
+
+  async #closeSubscriptions(): Promise<void> {
+    await Promise.all(
+      [...this.#subscriptions].map((s) =>
+        s.close().catch((err) => this.logger.warn({ err }, "subscription not closed")),
+      ),
+    );
   }
 
   /**
-   * Graceful stop: stop consuming, let what is in flight finish (up to timeoutMs) and acknowledge
-   * it, put back on the queue whatever could not finish, then close the bus.
+   * Graceful stop: stop the periodic tasks and consuming, let what is in flight finish (up to
+   * timeoutMs) and acknowledge it, put back on the queue whatever could not finish, close the
+   * service's subscriptions, then run onStop. The bus stays open (it belongs to the caller).
    */
   async stop(timeoutMs = DEFAULT_STOP_TIMEOUT_MS): Promise<StopResult> {
-    const results = await Promise.all(this.served.map((s) => s.stop(timeoutMs)));
-    this.served = [];
-    this.started = false;
-    await this.bus.close();
+    const wasStarted = this.#started;
+    this.#started = false;
+    const tasks = Promise.all([...this.#tasks].map((t) => t.stop()));
+    const results = await Promise.all(this.#served.map((s) => s.stop(timeoutMs)));
+    this.#served = [];
+    await withDeadline(tasks, timeoutMs, "periodic tasks").catch((err) =>
+      this.logger.warn({ err: (err as Error).message }, "a periodic task is still running"),
+    );
+    await this.#closeSubscriptions();
+    if (wasStarted) {
+      await this.#runHook("onStop").catch((err) => {
+        this.#counts.hooks += 1;
+        this.logger.error({ err }, "onStop failed");
+      });
+    }
     const finished = results.reduce((n, r) => n + r.finished, 0);
     const restored = results.reduce((n, r) => n + r.restored, 0);
     this.logger.info({ finished, restored }, "service stopped");
@@ -144,10 +249,7 @@ export abstract class CommissaireService {
    */
   async run(stopTimeoutMs = DEFAULT_STOP_TIMEOUT_MS): Promise<number> {
     await this.start();
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
-      process.once("SIGTERM", () => resolve("SIGTERM"));
-      process.once("SIGINT", () => resolve("SIGINT"));
-    });
+    const signal = await waitForStopSignal(this.logger);
     this.logger.info({ signal }, "stopping");
     const result = await this.stop(stopTimeoutMs);
     return result.clean ? 0 : 1;

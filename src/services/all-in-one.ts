@@ -10,12 +10,9 @@ import type { Logger } from "../base/logger.js";
 import { Bus } from "../bus/bus.js";
 import { MemoryBroker } from "../bus/transports/memory/broker.js";
 import { MemoryTransport } from "../bus/transports/memory/transport.js";
-import { modelTypes } from "../models/index.js";
-import { createHandlers, defineHandlers, storableFrom } from "../storage/handler-registry.js";
 import { hashPassword, UsersFileAuthenticator } from "./server/auth.js";
 import { CommissaireServer } from "./server/server.js";
-import { storedModelNames } from "./storage/definition.js";
-import { StorageService } from "./storage/service.js";
+import { createStorageService } from "./storage/definition.js";
 
 export const DEFAULT_DATA_DIR = "./commissaire-data";
 export const ADMIN_USER = "admin";
@@ -56,20 +53,22 @@ export async function startAllInOne(options: AllInOneOptions): Promise<AllInOne>
       { type: "secret_file", name: "secrets", directory: join(dataDir, "secrets") },
     ],
   };
-  const definitions = await defineHandlers(
+  const storageBus = new Bus(new MemoryTransport(broker), { logger: options.logger });
+  const serverBus = new Bus(new MemoryTransport(broker), { logger: options.logger });
+  const { service: storage } = await createStorageService({
+    bus: storageBus,
     config,
-    storableFrom(modelTypes.values(), storedModelNames()),
-  );
-  const storage = new StorageService({
-    bus: new Bus(new MemoryTransport(broker), { logger: options.logger }),
     logger: options.logger,
-    handlers: createHandlers(definitions, process.env),
-    definitions,
   });
   await storage.start();
+  const closeAll = async (timeoutMs: number) => {
+    await server.close(timeoutMs);
+    await storage.stop(timeoutMs);
+    await Promise.all([serverBus.close(), storageBus.close()]);
+  };
 
   const server = new CommissaireServer({
-    bus: new Bus(new MemoryTransport(broker), { logger: options.logger }),
+    bus: serverBus,
     authenticator: new UsersFileAuthenticator(usersFile),
     logger: options.logger,
   });
@@ -77,8 +76,7 @@ export async function startAllInOne(options: AllInOneOptions): Promise<AllInOne>
   try {
     address = await server.listen(options.port, options.host);
   } catch (err) {
-    await storage.stop(1000);
-    await server.close(0);
+    await closeAll(0);
     throw new Error(`cannot listen on ${options.host}:${options.port}: ${(err as Error).message}`);
   }
   const host = address.address.includes(":") ? `[${address.address}]` : address.address;
@@ -86,9 +84,6 @@ export async function startAllInOne(options: AllInOneOptions): Promise<AllInOne>
     url: `http://${host}:${address.port}/api/v0/`,
     usersFile,
     generatedPassword,
-    stop: async () => {
-      await server.close();
-      await storage.stop(5000);
-    },
+    stop: () => closeAll(5000),
   };
 }

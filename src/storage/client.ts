@@ -4,35 +4,44 @@
  */
 
 import type { Logger } from "../base/logger.js";
-import type { Bus, RequestOptions, StorageEvent, Subscription } from "../bus/bus.js";
-import {
-  type Cluster,
-  ClusterModel,
-  getModelType,
-  type Host,
-  HostModel,
-  type ModelType,
-  type Network,
-  NetworkModel,
-} from "../models/index.js";
+import type { Bus, StorageEvent, Subscriber, Subscription } from "../bus/bus.js";
+import { Cluster, getModelType, Host, type ModelType, Network } from "../models/index.js";
 
+/** May be async: a rejection is logged and counted by whoever opened the subscription. */
 export type NotifyCallback = (
   event: StorageEvent,
   model: Record<string, unknown>,
   modelTypeName: string,
-) => void;
+) => unknown;
+
+export interface StorageClientOptions {
+  /** Per-call timeout (default: the bus's). */
+  timeoutMs?: number;
+  logger?: Logger;
+  /**
+   * Who opens notification subscriptions (default: the bus). A service passes itself, so its
+   * subscriptions close when it stops and a failing callback is counted in its failures.
+   */
+  subscriber?: Subscriber;
+}
 
 const EVENTS: readonly string[] = ["created", "updated", "deleted"];
 
 export class StorageClient {
+  private readonly logger: Logger;
+  private readonly subscriber: Subscriber;
+
   constructor(
     readonly bus: Bus,
-    private readonly options: RequestOptions = {},
-    private readonly logger: Logger = bus.logger,
-  ) {}
+    private readonly options: StorageClientOptions = {},
+  ) {
+    this.logger = options.logger ?? bus.logger;
+    this.subscriber = options.subscriber ?? bus;
+  }
 
   private call<R>(method: string, params: Record<string, unknown>): Promise<R> {
-    return this.bus.request<R>(`storage.${method}`, params, this.options);
+    const { timeoutMs } = this.options;
+    return this.bus.request<R>(`storage.${method}`, params, timeoutMs ? { timeoutMs } : {});
   }
 
   /** The stored model identified by its primary key (other members are ignored). */
@@ -73,7 +82,7 @@ export class StorageClient {
     await this.call("delete", { model_type_name: type.name, model_json_data: ids });
   }
 
-  /** Every stored model of a type (the item type, e.g. HostModel, or its list type). */
+  /** Every stored model of a type (the item type, e.g. Host, or its list type). */
   async list<T extends object>(type: ModelType<T>): Promise<T[]> {
     const item = (type.list ? getModelType(type.list.itemType) : type) as ModelType<T>;
     const records = await this.call<unknown[]>("list", { model_type_name: item.name });
@@ -81,21 +90,22 @@ export class StorageClient {
   }
 
   getHost(address: string): Promise<Host> {
-    return this.get(HostModel, { address });
+    return this.get(Host, { address });
   }
 
   getCluster(name: string): Promise<Cluster> {
-    return this.get(ClusterModel, { name });
+    return this.get(Cluster, { name });
   }
 
   getNetwork(name: string): Promise<Network> {
-    return this.get(NetworkModel, { name });
+    return this.get(Network, { name });
   }
 
   /**
    * Calls back for storage notifications, filtered by model type and event ("*" or omitted for
    * any). A notification that is malformed, or whose model does not validate, is logged and
-   * skipped: it never reaches the callback and never throws into the service.
+   * skipped: it never reaches the callback and never throws into the service. The callback may be
+   * async; its rejection is logged and counted, never fatal.
    */
   async onNotify(
     callback: NotifyCallback,
@@ -106,7 +116,7 @@ export class StorageClient {
     if (typeName !== "*") getModelType(typeName); // an unknown type is the caller's mistake: say so now
     if (event !== "*" && !EVENTS.includes(event))
       throw new Error(`unknown storage event "${event}"`);
-    return this.bus.subscribe(`notify.storage.${typeName}.${event}`, (body, delivery) => {
+    return this.subscriber.subscribe(`notify.storage.${typeName}.${event}`, (body, delivery) => {
       const n = body as { event?: unknown; class?: unknown; model?: unknown };
       const skip = (reason: string) =>
         this.logger.warn(
@@ -123,7 +133,7 @@ export class StorageClient {
       } catch (err) {
         return skip((err as Error).message);
       }
-      callback(n.event as StorageEvent, model, n.class);
+      return callback(n.event as StorageEvent, model, n.class);
     });
   }
 }

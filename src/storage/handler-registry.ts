@@ -165,7 +165,7 @@ function claimedModels(
       const secretOnes = matches.filter((m) => storable.isSecret(m));
       if (secretOnes.length && !isGlob(pattern)) {
         throw new ConfigError(
-          `${where}: ${pattern} is a secret model: only a secret store (custodia, secret_file) may hold it`,
+          `${where}: ${pattern} is a secret model: only a secret store (custodia, secret_file, secret_memory) may hold it`,
         );
       }
       matches = matches.filter((m) => !storable.isSecret(m));

@@ -48,7 +48,7 @@ export function busSuite(
       const service = new TestService({ bus: fx.bus(), name, ...options });
       await service.start();
       const client = fx.bus();
-      open.push(client, { close: () => service.stop(200) });
+      open.push(client, { close: () => service.stop(200).finally(() => service.bus.close()) });
       return { service, client, name };
     }
 
@@ -58,11 +58,12 @@ export function busSuite(
       assert.equal(await client.request(`${name}.add`, { x: 2, y: 3 }), 5);
       assert.equal(await client.request(`${name}.add`, [4, 5]), 9);
       assert.equal(await client.request(`${name}.echo`, ["hello"]), "hello");
-      assert.deepEqual(await client.request(`${name}.raw`, [1, "two", { three: 3 }]), [
-        1,
-        "two",
-        { three: 3 },
-      ]);
+      // Without a schema there are no names to give positional params: refused, never undefined.
+      await assert.rejects(client.request(`${name}.raw`, [1, "two", { three: 3 }]), {
+        code: -32602,
+        message: /takes named parameters only/,
+      });
+      assert.deepEqual(await client.request(`${name}.raw`, []), {});
       assert.deepEqual(await client.request(`${name}.raw`, { a: [1] }), { a: [1] });
       assert.equal(await client.request(`${name}.nothing`), null);
     });
@@ -186,9 +187,9 @@ export function busSuite(
     test("notifications run the handler and get no reply", async () => {
       const { service, client, name } = await pair();
       assert.equal(await client.notify(`${name}.record`, { n: 1 }), 1);
-      assert.equal(await client.notify(`${name}.record`, [2]), 1);
+      assert.equal(await client.notify(`${name}.record`, { n: 2 }), 1);
       await waitFor(() => service.executed.length === 2, { what: "two notifications handled" });
-      assert.deepEqual(service.executed, [{ n: 1 }, [2]]);
+      assert.deepEqual(service.executed, [{ n: 1 }, { n: 2 }]);
     });
 
     test("subscriptions receive storage notifications by topic pattern", async () => {
@@ -258,7 +259,11 @@ export function busSuite(
       await a.start();
       await b.start();
       const client = fx.bus();
-      open.push(client, { close: () => a.stop(200) }, { close: () => b.stop(200) });
+      open.push(
+        client,
+        { close: () => a.stop(200).finally(() => a.bus.close()) },
+        { close: () => b.stop(200).finally(() => b.bus.close()) },
+      );
       const results = await Promise.all(
         Array.from({ length: 40 }, (_, i) => client.request(`${name}.record`, { i })),
       );
@@ -276,7 +281,7 @@ export function busSuite(
         client.request(`${name}.wait`, { n: i }, { timeoutMs: 15_000 }),
       );
       await waitFor(() => service.running === 2, { what: "two handlers running" });
-      const stopping = service.stop(10_000);
+      const stopping = service.stop(10_000).finally(() => service.bus.close());
       service.gate.open();
       const result = await stopping;
       assert.deepEqual(result, { clean: true, finished: 2, restored: 0 });
@@ -291,12 +296,12 @@ export function busSuite(
       open.push(client);
       const call = client.request(`${name}.wait`, { n: 42 }, { timeoutMs: 15_000 });
       await waitFor(() => first.running === 1, { what: "the handler to start" });
-      const result = await first.stop(50);
+      const result = await first.stop(50).finally(() => first.bus.close());
       assert.deepEqual(result, { clean: false, finished: 0, restored: 1 });
       const second = new TestService({ bus: fx.bus(), name });
       second.gate.open();
       await second.start();
-      open.push({ close: () => second.stop(200) });
+      open.push({ close: () => second.stop(200).finally(() => second.bus.close()) });
       assert.equal(await call, 42);
       assert.deepEqual(second.redeliveredSeen, [true]);
       first.gate.open();

@@ -1,12 +1,7 @@
 /** One behaviour suite for every store handler: memory, file, secret_file, etcd, custodia. */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import {
-  ClusterModel,
-  ClusterUpgradeModel,
-  HostModel,
-  type ModelType,
-} from "../../src/models/index.js";
+import { Cluster, ClusterUpgrade, Host, type ModelType } from "../../src/models/index.js";
 import type { StoreHandler } from "../../src/storage/handler.js";
 
 /** A change of one member per model type, to tell an update from the original. */
@@ -28,7 +23,7 @@ export interface HandlerFixture {
 export function plainFixture(handler: StoreHandler): HandlerFixture {
   return {
     handler,
-    types: [HostModel, ClusterModel, ClusterUpgradeModel],
+    types: [Host, Cluster, ClusterUpgrade],
     record: (type, key, extra = {}) =>
       type.toJson(type.parse({ [type.primaryKey!]: key, ...extra })),
   };

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { type Bus, RemoteProcedureCallError, StorageLookupError } from "../../src/index.js";
-import { ClusterModel, HostCredsModel, HostModel, NetworkModel } from "../../src/models/index.js";
+import { Cluster, Host, HostCreds, Network } from "../../src/models/index.js";
 import { StorageClient } from "../../src/storage/client.js";
 import type { StoreHandler } from "../../src/storage/handler.js";
 import { waitFor } from "../../src/testing/index.js";
@@ -261,10 +261,10 @@ export function storageSuite(
         model_json_data: { address: "192.0.2.30", ssh_priv_key: "UFJJVkFURSBLRVk=" },
       });
       assert.equal(
-        (await fx.secretStore.get(HostCredsModel, "192.0.2.30"))?.ssh_priv_key,
+        (await fx.secretStore.get(HostCreds, "192.0.2.30"))?.ssh_priv_key,
         "UFJJVkFURSBLRVk=",
       );
-      assert.equal(await fx.modelStore.get(HostCredsModel, "192.0.2.30").catch(() => null), null);
+      assert.equal(await fx.modelStore.get(HostCreds, "192.0.2.30").catch(() => null), null);
       const creds = await call("get", {
         model_type_name: "HostCreds",
         model_json_data: { address: "192.0.2.30" },
@@ -287,7 +287,7 @@ export function storageSuite(
         model_type_name: "HostCreds",
         model_json_data: { address: "192.0.2.30" },
       });
-      assert.equal(await fx.secretStore.get(HostCredsModel, "192.0.2.30"), null);
+      assert.equal(await fx.secretStore.get(HostCreds, "192.0.2.30"), null);
     });
 
     test("a Host whose source names a handler is stored by that handler", async () => {
@@ -296,10 +296,10 @@ export function storageSuite(
         model_json_data: { address: "192.0.2.40", source: fx.otherStore.name },
       });
       assert.equal(
-        (await fx.otherStore.handler.get(HostModel, "192.0.2.40"))?.source,
+        (await fx.otherStore.handler.get(Host, "192.0.2.40"))?.source,
         fx.otherStore.name,
       );
-      assert.equal(await fx.modelStore.get(HostModel, "192.0.2.40"), null);
+      assert.equal(await fx.modelStore.get(Host, "192.0.2.40"), null);
       assert.equal(
         (await call("get", { model_type_name: "Host", model_json_data: { address: "192.0.2.40" } }))
           .source,
@@ -318,42 +318,42 @@ export function storageSuite(
         /names no store handler/,
       );
       await call("delete", { model_type_name: "Host", model_json_data: { address: "192.0.2.40" } });
-      assert.equal(await fx.otherStore.handler.get(HostModel, "192.0.2.40"), null);
+      assert.equal(await fx.otherStore.handler.get(Host, "192.0.2.40"), null);
     });
 
     test("StorageClient speaks models and filters notifications", async () => {
       const clusterEvents: string[] = [];
       const sub = await storage.onNotify(
         (event, model) => clusterEvents.push(`${event}:${model.name}`),
-        ClusterModel,
+        Cluster,
         "created",
       );
-      const cluster = await storage.save(ClusterModel, { name: "c1", hostset: ["192.0.2.10"] });
+      const cluster = await storage.save(Cluster, { name: "c1", hostset: ["192.0.2.10"] });
       assert.deepEqual(cluster.hostset, ["192.0.2.10"]);
       assert.deepEqual((await storage.getCluster("c1")).hostset, ["192.0.2.10"]);
-      await storage.save(ClusterModel, { name: "c1", status: "ok" }); // updated: filtered out
-      await storage.saveMany(NetworkModel, [{ name: "n3" }, { name: "n4" }]);
+      await storage.save(Cluster, { name: "c1", status: "ok" }); // updated: filtered out
+      await storage.saveMany(Network, [{ name: "n3" }, { name: "n4" }]);
       assert.deepEqual(
-        (await storage.getMany(NetworkModel, [{ name: "n4" }, { name: "n3" }])).map((n) => n.name),
+        (await storage.getMany(Network, [{ name: "n4" }, { name: "n3" }])).map((n) => n.name),
         ["n4", "n3"],
       );
       assert.equal((await storage.getNetwork("n3")).type, "flannel_etcd");
       assert.equal((await storage.getHost("192.0.2.10")).os, "fedora");
-      assert.ok((await storage.list(NetworkModel)).length >= 4);
-      await storage.deleteMany(NetworkModel, [{ name: "n3" }, { name: "n4" }]);
+      assert.ok((await storage.list(Network)).length >= 4);
+      await storage.deleteMany(Network, [{ name: "n3" }, { name: "n4" }]);
       await assert.rejects(storage.getNetwork("n3"), StorageLookupError);
-      await assert.rejects(storage.save(HostModel, { address: "x", cpus: "two" as never }), /cpus/);
+      await assert.rejects(storage.save(Host, { address: "x", cpus: "two" as never }), /cpus/);
       // Malformed notifications are skipped, valid ones after them still arrive.
       await bus.publish("notify.storage.Cluster.created", "{not json");
       await bus.publish(
         "notify.storage.Cluster.created",
         JSON.stringify({ event: "created", class: "Cluster", model: { name: 5 } }),
       );
-      await storage.save(ClusterModel, { name: "c2" });
+      await storage.save(Cluster, { name: "c2" });
       await waitFor(() => clusterEvents.includes("created:c2"), { what: "the c2 notification" });
       assert.deepEqual(clusterEvents, ["created:c1", "created:c2"]);
-      await storage.delete(ClusterModel, { name: "c1" });
-      await storage.delete(ClusterModel, { name: "c2" });
+      await storage.delete(Cluster, { name: "c1" });
+      await storage.delete(Cluster, { name: "c2" });
       await sub.close();
     });
   });

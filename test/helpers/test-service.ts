@@ -7,6 +7,7 @@ import {
   RemoteProcedureCallError,
   type ServiceOptions,
   StorageLookupError,
+  withParams,
 } from "../../src/index.js";
 
 /** A promise the test opens when it wants the handlers waiting on it to go on. */
@@ -27,12 +28,6 @@ export class TestService extends CommissaireService {
   afterRespond: string[] = [];
   redeliveredSeen: boolean[] = [];
 
-  override readonly params = {
-    echo: z.object({ words: z.string() }).strict(),
-    add: z.object({ x: z.number(), y: z.number() }).strict(),
-    wait: z.object({ n: z.number() }),
-  };
-
   constructor(options: ServiceOptions & { name?: string }) {
     super(options);
     this.name = options.name ?? "test";
@@ -41,12 +36,8 @@ export class TestService extends CommissaireService {
   on_ping(): string {
     return "pong";
   }
-  on_echo({ words }: { words: string }): string {
-    return words;
-  }
-  on_add({ x, y }: { x: number; y: number }): number {
-    return x + y;
-  }
+  on_echo = withParams(z.object({ words: z.string() }).strict(), ({ words }) => words);
+  on_add = withParams(z.object({ x: z.number(), y: z.number() }).strict(), ({ x, y }) => x + y);
   on_raw(params: unknown): unknown {
     return params;
   }
@@ -66,14 +57,15 @@ export class TestService extends CommissaireService {
   on_container(): never {
     throw new ContainerManagerError("manager refused", { reason: "nope" });
   }
-  on_custom({ code }: { code: number }): never {
+  on_custom({ code }: { code?: unknown }): never {
+    if (typeof code !== "number") throw new TypeError("code must be a number");
     throw new RemoteProcedureCallError(code, `custom ${code}`, { code });
   }
   on_record(params: unknown, context: MessageContext): { redelivered: boolean; pid: number } {
     this.executed.push(params);
     return { redelivered: context.redelivered, pid: process.pid };
   }
-  async on_wait({ n }: { n: number }, context: MessageContext): Promise<number> {
+  on_wait = withParams(z.object({ n: z.number() }), async ({ n }, context) => {
     this.redeliveredSeen.push(context.redelivered);
     this.running += 1;
     this.maxRunning = Math.max(this.maxRunning, this.running);
@@ -83,7 +75,7 @@ export class TestService extends CommissaireService {
     } finally {
       this.running -= 1;
     }
-  }
+  });
   async on_early(_params: unknown, context: MessageContext): Promise<string> {
     await context.respond("accepted");
     await this.gate.promise;

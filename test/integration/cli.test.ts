@@ -182,9 +182,9 @@ describe("service binaries and the commissaire command", () => {
     const stdin = await run(BIN.example, ["-c", "-"], { input: "[1, 2]" });
     assert.equal(stdin.code, 2);
     assert.match(stdin.stderr, /standard input: must be a JSON object, got an array/);
-    const scheme = await run(BIN.example, ["--bus-uri", "amqp://127.0.0.1/", "-c", goodConf]);
-    assert.notEqual(scheme.code, 0);
-    assert.match(scheme.stderr, /unsupported scheme "amqp"/);
+    const scheme = await run(BIN.example, ["--bus-uri", "nats://127.0.0.1/", "-c", goodConf]);
+    assert.equal(scheme.code, 2);
+    assert.match(scheme.stderr, /unsupported scheme "nats"/);
     const workers = await run(BIN.example, ["--workers", "0"]);
     assert.equal(workers.code, 2);
     assert.match(workers.stderr, /--workers.*positive whole number/);

@@ -26,7 +26,7 @@ describe("kombu peer on the same Redis", () => {
   test("a kombu client calls a TypeScript service and decodes its answer", async () => {
     const service = new TestService({ bus: Bus.connect(server.url()), name: "tsvc" });
     await service.start();
-    open.push({ close: () => service.stop(500) });
+    open.push({ close: () => service.stop(500).finally(() => service.bus.close()) });
     const peer = await KombuPeer.start(
       "request",
       server.url(),

@@ -87,6 +87,6 @@ test("each bad message is answered with its code, logged once and acknowledged",
   } finally {
     probe.disconnect();
     await client.close();
-    await service.stop(500);
+    await service.stop(500).finally(() => service.bus.close());
   }
 });

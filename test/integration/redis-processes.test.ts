@@ -98,7 +98,7 @@ describe("redis transport across processes", () => {
       await waitFor(async () => (await db2.llen("restored")) === 1, {
         what: "the second request to be queued",
       });
-      const stopped = await service.stop(50);
+      const stopped = await service.stop(50).finally(() => service.bus.close());
       assert.deepEqual(stopped, { clean: false, finished: 0, restored: 1 });
       assert.equal(await db2.hlen("unacked"), 0);
       assert.equal(await db2.zcard("unacked_index"), 0);
@@ -112,7 +112,7 @@ describe("redis transport across processes", () => {
       await next.start();
       assert.deepEqual(await Promise.all([call, second]), [3, 4]);
       assert.deepEqual(next.redeliveredSeen, [true, false]);
-      await next.stop(1000);
+      await next.stop(1000).finally(() => next.bus.close());
       service.gate.open();
     } finally {
       db2.disconnect();
@@ -153,7 +153,7 @@ describe("redis transport across processes", () => {
       );
     } finally {
       await client.close();
-      await service.stop(1000);
+      await service.stop(1000).finally(() => service.bus.close());
     }
   });
 });

@@ -33,7 +33,7 @@ describe("redis with TLS and a password", () => {
       await waitFor(() => got.length === 1, { what: "the notification over TLS" });
     } finally {
       await client.close();
-      await service.stop(500);
+      await service.stop(500).finally(() => service.bus.close());
     }
   });
 

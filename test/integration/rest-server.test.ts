@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { z } from "zod";
-import { Bus, CommissaireService } from "../../src/index.js";
-import { ClusterUpgradeModel, now } from "../../src/models/index.js";
+import { Bus, CommissaireService, withParams } from "../../src/index.js";
+import { ClusterUpgrade, now } from "../../src/models/index.js";
 import { hashPassword } from "../../src/services/server/auth.js";
 import { StorageClient } from "../../src/storage/client.js";
 import { waitFor } from "../../src/testing/index.js";
@@ -30,19 +30,18 @@ const KEY = Buffer.from(
 /** A stand-in clusterexec: records the upgrade and answers with it, as the real one will. */
 class FakeClusterExec extends CommissaireService {
   readonly name = "clusterexec";
-  override readonly params = { upgrade: z.object({ name: z.string() }) };
   override queues() {
     return [{ name: "clusterexec", routingKeys: ["jobs.clusterexec.*"] }];
   }
-  async on_upgrade({ name }: { name: string }) {
+  on_upgrade = withParams(z.object({ name: z.string() }), async ({ name }) => {
     const storage = new StorageClient(this.bus);
-    const record = await storage.save(ClusterUpgradeModel, {
+    const record = await storage.save(ClusterUpgrade, {
       name,
       status: "in_process",
       started_at: now(),
     });
-    return ClusterUpgradeModel.toJson(record);
-  }
+    return ClusterUpgrade.toJson(record);
+  });
 }
 
 describe("REST server", () => {
@@ -218,7 +217,7 @@ describe("REST server", () => {
 
   test("cluster status and counts follow the member hosts", async () => {
     const storage = new StorageClient(bus);
-    await storage.save((await import("../../src/models/index.js")).HostModel, {
+    await storage.save((await import("../../src/models/index.js")).Host, {
       address: "192.0.2.1",
       status: "active",
     });
@@ -299,7 +298,7 @@ describe("REST server", () => {
         [200, "c1", "in_process"],
       );
     } finally {
-      await exec.stop(500);
+      await exec.stop(500).finally(() => exec.bus.close());
     }
   });
 

@@ -8,15 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Bus, RemoteProcedureCallError, StorageLookupError } from "../../src/index.js";
-import { modelTypes } from "../../src/models/index.js";
-import { storedModelNames } from "../../src/services/storage/definition.js";
-import { StorageService } from "../../src/services/storage/service.js";
+import { createStorageService } from "../../src/services/storage/definition.js";
 import { StorageClient } from "../../src/storage/client.js";
-import {
-  createHandlers,
-  defineHandlers,
-  storableFrom,
-} from "../../src/storage/handler-registry.js";
 import { waitFor } from "../../src/testing/index.js";
 import { BIN, Running } from "../helpers/cli.js";
 import { KombuPeer } from "../helpers/kombu-peer.js";
@@ -24,14 +17,14 @@ import { CustodiaServer, EtcdServer, RedisServer } from "../helpers/servers.js";
 import { storageSuite } from "../helpers/storage-suite.js";
 
 async function storageOn(busUri: string, config: Record<string, unknown>) {
-  const definitions = await defineHandlers(
-    config,
-    storableFrom(modelTypes.values(), storedModelNames()),
-  );
-  const handlers = createHandlers(definitions, {});
-  const service = new StorageService({ bus: Bus.connect(busUri), handlers, definitions });
+  const bus = Bus.connect(busUri);
+  const { service, handlers } = await createStorageService({ bus, config, env: {} });
   await service.start();
-  return { service, handlers };
+  const stop = async (timeoutMs: number) => {
+    await service.stop(timeoutMs);
+    await bus.close();
+  };
+  return { service, handlers, stop };
 }
 
 let redis: RedisServer;
@@ -53,7 +46,7 @@ after(async () => {
 storageSuite(
   "Redis, etcd and Custodia (real servers)",
   async () => {
-    const { service, handlers } = await storageOn(redis.url(0), {
+    const { handlers, stop } = await storageOn(redis.url(0), {
       storage_handlers: [
         { type: "etcd", name: "models", server_url: etcd.url },
         { type: "custodia", name: "secrets" },
@@ -61,7 +54,7 @@ storageSuite(
       ],
       custodia_socket_path: custodia.socketPath,
     });
-    stopSuite = () => service.stop(1000);
+    stopSuite = () => stop(1000);
     return {
       bus: () => Bus.connect(redis.url(0)),
       modelStore: handlers.get("models")!,
@@ -75,7 +68,7 @@ storageSuite(
 );
 
 test("a kombu client (as the Python services call storage) saves and gets through this storage service", async () => {
-  const { service } = await storageOn(redis.url(3), {
+  const { stop } = await storageOn(redis.url(3), {
     storage_handlers: [{ type: "etcd", server_url: etcd.url }],
   });
   try {
@@ -127,7 +120,7 @@ test("a kombu client (as the Python services call storage) saves and gets throug
     assert.equal(error.code, -20000);
     assert.equal(error.data.model_type_name, "Host");
   } finally {
-    await service.stop(1000);
+    await stop(1000);
   }
 });
 
@@ -180,7 +173,7 @@ describe("storage service processes on etcd", () => {
   });
 
   test("etcd stopped: clear errors, no crash; etcd back: the service recovers", async () => {
-    const { service } = await storageOn(redis.url(2), {
+    const { stop } = await storageOn(redis.url(2), {
       storage_handlers: [{ type: "etcd", server_url: etcd.url }],
     });
     const client = Bus.connect(redis.url(2));
@@ -232,7 +225,7 @@ describe("storage service processes on etcd", () => {
       );
     } finally {
       await client.close();
-      await service.stop(1000);
+      await stop(1000);
     }
   });
 });

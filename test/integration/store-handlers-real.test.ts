@@ -1,6 +1,6 @@
 /** The handler behaviour suite against a real etcd (v3) and a real Custodia. */
 import { rmSync } from "node:fs";
-import { HostCredsModel } from "../../src/models/index.js";
+import { HostCreds } from "../../src/models/index.js";
 import { CustodiaStoreHandler } from "../../src/storage/handlers/custodia.js";
 import { EtcdStoreHandler } from "../../src/storage/handlers/etcd.js";
 import { handlerSuite, plainFixture } from "../helpers/handler-suite.js";
@@ -32,7 +32,7 @@ handlerSuite(
         options: { custodia_socket_path: custodia.socketPath },
         env: {},
       }),
-      types: [HostCredsModel],
+      types: [HostCreds],
       record: (type, key, extra = {}) =>
         type.toJson(type.parse({ address: key, ssh_priv_key: "c2VjcmV0", ...extra })),
     };

@@ -103,24 +103,23 @@ test("a missing default file is not an error: defaults apply and the log says so
   );
 });
 
-test("precedence: command line > configuration > default", () => {
-  assert.deepEqual(busSettings({ workers: 1 }, {}), {
+test("precedence: command line > COMMISSAIRE_BUS_URI > configuration > default", () => {
+  const noEnv = {};
+  assert.deepEqual(busSettings({}, {}, noEnv), {
     busUri: "redis://127.0.0.1:6379/0",
     busExchange: "commissaire",
   });
-  assert.deepEqual(busSettings({ workers: 1 }, { bus_uri: "redis://c:1/0", bus_exchange: "ex" }), {
-    busUri: "redis://c:1/0",
-    busExchange: "ex",
+  const config = { bus_uri: "redis://c:1/0", bus_exchange: "ex" };
+  assert.deepEqual(busSettings({}, config, noEnv), { busUri: "redis://c:1/0", busExchange: "ex" });
+  const env = { COMMISSAIRE_BUS_URI: "redis://env:2/0" };
+  assert.deepEqual(busSettings({}, config, env), { busUri: "redis://env:2/0", busExchange: "ex" });
+  assert.deepEqual(busSettings({ busUri: "memory://", busExchange: "cli" }, config, env), {
+    busUri: "memory://",
+    busExchange: "cli",
   });
-  assert.deepEqual(
-    busSettings(
-      { workers: 1, busUri: "memory://", busExchange: "cli" },
-      { bus_uri: "redis://c:1/0", bus_exchange: "ex" },
-    ),
-    { busUri: "memory://", busExchange: "cli" },
-  );
+  assert.equal(busSettings({}, config, { COMMISSAIRE_BUS_URI: "" }).busUri, "redis://c:1/0");
   assert.throws(
-    () => busSettings({ workers: 1 }, { bus_uri: 5 }),
+    () => busSettings({}, { bus_uri: 5 }, noEnv),
     /"bus_uri" must be a non-empty string/,
   );
 });

@@ -1,27 +1,27 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
-  ClusterDeployModel,
-  ClusterModel,
-  ClustersModel,
-  ClusterUpgradeModel,
-  ContainerManagerConfigModel,
+  Cluster,
+  ClusterDeploy,
+  Clusters,
+  ClusterUpgrade,
+  ContainerManagerConfig,
   clusterHostCounts,
   clusterStatus,
   formatDate,
   getModelType,
-  HostCredsModel,
-  HostModel,
-  HostsModel,
+  Host,
+  HostCreds,
+  Hosts,
   isDate,
   ModelValidationError,
   modelTypes,
-  NetworkModel,
-  WatcherRecordModel,
+  Network,
+  WatcherRecord,
 } from "../../src/models/index.js";
 
 test("defaults of every model", () => {
-  assert.deepEqual(HostModel.create({ address: "a" }), {
+  assert.deepEqual(Host.create({ address: "a" }), {
     address: "a",
     status: "",
     os: "",
@@ -31,19 +31,19 @@ test("defaults of every model", () => {
     last_check: "",
     source: "",
   });
-  assert.deepEqual(HostCredsModel.create({ address: "a" }), {
+  assert.deepEqual(HostCreds.create({ address: "a" }), {
     address: "a",
     ssh_priv_key: "",
     remote_user: "root",
   });
-  assert.deepEqual(ClusterModel.create({ name: "c" }), {
+  assert.deepEqual(Cluster.create({ name: "c" }), {
     name: "c",
     status: "",
     network: "default",
     hostset: [],
     container_manager: "",
   });
-  assert.deepEqual(ClusterUpgradeModel.create({ name: "c" }), {
+  assert.deepEqual(ClusterUpgrade.create({ name: "c" }), {
     name: "c",
     status: "",
     upgraded: [],
@@ -51,7 +51,7 @@ test("defaults of every model", () => {
     started_at: "",
     finished_at: "",
   });
-  assert.deepEqual(ClusterDeployModel.defaults(), {
+  assert.deepEqual(ClusterDeploy.defaults(), {
     status: "",
     version: "",
     deployed: [],
@@ -59,21 +59,21 @@ test("defaults of every model", () => {
     started_at: "",
     finished_at: "",
   });
-  assert.deepEqual(NetworkModel.create({ name: "n" }), {
+  assert.deepEqual(Network.create({ name: "n" }), {
     name: "n",
     type: "flannel_etcd",
     options: {},
   });
-  assert.deepEqual(ContainerManagerConfigModel.create({ name: "m" }), {
+  assert.deepEqual(ContainerManagerConfig.create({ name: "m" }), {
     name: "m",
     type: "openshift",
     options: {},
   });
-  assert.deepEqual(HostsModel.defaults(), { hosts: [] });
-  assert.ok(isDate(WatcherRecordModel.defaults().last_check));
-  const a = ClusterModel.defaults();
+  assert.deepEqual(Hosts.defaults(), { hosts: [] });
+  assert.ok(isDate(WatcherRecord.defaults().last_check));
+  const a = Cluster.defaults();
   a.hostset.push("x");
-  assert.deepEqual(ClusterModel.defaults().hostset, [], "defaults are fresh each time");
+  assert.deepEqual(Cluster.defaults().hostset, [], "defaults are fresh each time");
   for (const name of [
     "Host",
     "HostCreds",
@@ -101,7 +101,7 @@ test("defaults of every model", () => {
 
 test("every problem is reported at once: model, member, expected, got", () => {
   assert.throws(
-    () => HostModel.parse({ address: "", cpus: "4", status: "sleeping", color: "red" }),
+    () => Host.parse({ address: "", cpus: "4", status: "sleeping", color: "red" }),
     (e: any) => {
       assert.ok(e instanceof ModelValidationError);
       assert.equal(e.code, -32602);
@@ -119,16 +119,16 @@ test("every problem is reported at once: model, member, expected, got", () => {
       return true;
     },
   );
-  assert.throws(() => HostModel.parse({}), /Host\.address: expected non-empty string, got nothing/);
-  assert.throws(() => HostModel.parse([1]), /Host\.\(model\): expected object, got \[1\]/);
+  assert.throws(() => Host.parse({}), /Host\.address: expected non-empty string, got nothing/);
+  assert.throws(() => Host.parse([1]), /Host\.\(model\): expected object, got \[1\]/);
   assert.throws(
-    () => HostModel.parse({ address: "a", memory: 1.5 }),
+    () => Host.parse({ address: "a", memory: 1.5 }),
     /memory: expected integer, got 1\.5/,
   );
   const long = "x".repeat(500);
   const message = (() => {
     try {
-      HostModel.parse({ address: "a", cpus: long });
+      Host.parse({ address: "a", cpus: long });
     } catch (e) {
       return (e as Error).message;
     }
@@ -139,84 +139,84 @@ test("every problem is reported at once: model, member, expected, got", () => {
 
 test("enumerations and rules", () => {
   assert.throws(
-    () => NetworkModel.parse({ name: "n", type: "calico" }),
+    () => Network.parse({ name: "n", type: "calico" }),
     /expected one of flannel_etcd, flannel_server, got "calico"/,
   );
   assert.throws(
-    () => ContainerManagerConfigModel.parse({ name: "m", type: "swarm" }),
+    () => ContainerManagerConfig.parse({ name: "m", type: "swarm" }),
     /openshift, kubernetes, trivial/,
   );
   assert.throws(
-    () => ClusterModel.parse({ name: "c", status: "fine" }),
+    () => Cluster.parse({ name: "c", status: "fine" }),
     /ok, degraded, failed or empty/,
   );
   assert.throws(
-    () => ClusterModel.parse({ name: "c", hostset: ["a", 1] }),
+    () => Cluster.parse({ name: "c", hostset: ["a", 1] }),
     /hostset: expected list of strings/,
   );
   assert.throws(
-    () => ClusterUpgradeModel.parse({ name: "" }),
+    () => ClusterUpgrade.parse({ name: "" }),
     /ClusterUpgrade\.name: expected non-empty string/,
   );
   assert.throws(
-    () => ClusterUpgradeModel.parse({ name: "c", status: "running" }),
+    () => ClusterUpgrade.parse({ name: "c", status: "running" }),
     /in_process, finished, failed or empty/,
   );
   assert.throws(
-    () => ClusterDeployModel.parse({ name: "c" }),
+    () => ClusterDeploy.parse({ name: "c" }),
     /ClusterDeploy\.version: expected non-empty string/,
   );
-  assert.equal(ClusterDeployModel.parse({ name: "c", version: "7" }).version, "7");
+  assert.equal(ClusterDeploy.parse({ name: "c", version: "7" }).version, "7");
   assert.throws(
-    () => ClusterUpgradeModel.parse({ name: "c", started_at: "yesterday" }),
+    () => ClusterUpgrade.parse({ name: "c", started_at: "yesterday" }),
     /started_at: expected date YYYY-MM-DDTHH:MM:SS\.ffffff or empty/,
   );
   assert.throws(
-    () => WatcherRecordModel.parse({ address: "a", last_check: "2026-01-01 00:00:00" }),
+    () => WatcherRecord.parse({ address: "a", last_check: "2026-01-01 00:00:00" }),
     /last_check: expected date/,
   );
   assert.equal(
-    WatcherRecordModel.parse({ address: "a", last_check: "2026-01-01T00:00:00.000001" }).address,
+    WatcherRecord.parse({ address: "a", last_check: "2026-01-01T00:00:00.000001" }).address,
     "a",
   );
 });
 
 test("list models: items validated with their index; the JSON form is the bare array", () => {
   assert.throws(
-    () => HostsModel.parse({ hosts: [{ address: "a" }, { address: "b", cpus: "x" }] }),
+    () => Hosts.parse({ hosts: [{ address: "a" }, { address: "b", cpus: "x" }] }),
     /Hosts\.hosts\[1\]\.cpus: expected integer/,
   );
-  const hosts = HostsModel.parse({ hosts: [{ address: "a" }] });
+  const hosts = Hosts.parse({ hosts: [{ address: "a" }] });
   assert.equal(hosts.hosts[0]!.status, "");
-  assert.deepEqual(HostsModel.list, { member: "hosts", itemType: "Host" });
-  const clusters = ClustersModel.fromItems([{ name: "c", hostset: ["h"] }]);
-  assert.deepEqual(ClustersModel.itemsJson(clusters), [
+  assert.deepEqual(Hosts.list, { member: "hosts", itemType: "Host" });
+  const clusters = Clusters.fromItems([{ name: "c", hostset: ["h"] }]);
+  assert.deepEqual(Clusters.itemsJson(clusters), [
     { name: "c", status: "", network: "default", hostset: ["h"], container_manager: "" },
   ]);
-  assert.deepEqual(ClustersModel.toSafeJson(clusters), {
+  assert.deepEqual(Clusters.toSafeJson(clusters), {
     clusters: [{ name: "c", status: "", network: "default", container_manager: "" }],
   });
-  assert.throws(() => ClustersModel.fromItems([{ name: 1 }]), /Clusters\.clusters\[0\]\.name/);
+  assert.throws(() => Clusters.fromItems([{ name: 1 }]), /Clusters\.clusters\[0\]\.name/);
 });
 
 test("safe form drops hidden members; secrets never appear in messages", () => {
-  const creds = HostCredsModel.parse({ address: "a", ssh_priv_key: "S0VZ" });
-  assert.deepEqual(HostCredsModel.toSafeJson(creds), { address: "a", remote_user: "root" });
-  assert.deepEqual(HostCredsModel.toJson(creds), {
+  const creds = HostCreds.parse({ address: "a", ssh_priv_key: "S0VZ" });
+  assert.deepEqual(HostCreds.toSafeJson(creds), { address: "a", remote_user: "root" });
+  assert.deepEqual(HostCreds.toJson(creds), {
     address: "a",
     ssh_priv_key: "S0VZ",
     remote_user: "root",
   });
-  assert.equal(HostCredsModel.secret, true);
-  assert.equal(HostModel.secret, false);
+  assert.equal(HostCreds.secret, true);
+  assert.equal(Host.secret, false);
   assert.throws(
-    () => HostCredsModel.parse({ address: "a", ssh_priv_key: { pem: "TOP-SECRET" } }),
+    () => HostCreds.parse({ address: "a", ssh_priv_key: { pem: "TOP-SECRET" } }),
     (e: any) =>
       !e.message.includes("TOP-SECRET") &&
       /ssh_priv_key: expected string, got <hidden>/.test(e.message),
   );
-  const cluster = ClusterModel.parse({ name: "c", hostset: ["h1"] });
-  assert.deepEqual(Object.keys(ClusterModel.toSafeJson(cluster)), [
+  const cluster = Cluster.parse({ name: "c", hostset: ["h1"] });
+  assert.deepEqual(Object.keys(Cluster.toSafeJson(cluster)), [
     "name",
     "status",
     "network",
@@ -225,7 +225,7 @@ test("safe form drops hidden members; secrets never appear in messages", () => {
 });
 
 test("Cluster: computed hosts counts are dropped, status follows the hosts", () => {
-  const parsed = ClusterModel.parse({
+  const parsed = Cluster.parse({
     name: "c",
     hosts: { total: 1, available: 1, unavailable: 0 },
   });
@@ -242,9 +242,9 @@ test("Cluster: computed hosts counts are dropped, status follows the hosts", () 
 });
 
 test("keys and dates", () => {
-  assert.equal(HostModel.keyOf(HostModel.create({ address: "192.0.2.1" })), "192.0.2.1");
-  assert.equal(ClusterModel.keyOf(ClusterModel.create({ name: "c" })), "c");
-  assert.throws(() => WatcherRecordModel.keyOf(WatcherRecordModel.defaults()), /no primary key/);
+  assert.equal(Host.keyOf(Host.create({ address: "192.0.2.1" })), "192.0.2.1");
+  assert.equal(Cluster.keyOf(Cluster.create({ name: "c" })), "c");
+  assert.throws(() => WatcherRecord.keyOf(WatcherRecord.defaults()), /no primary key/);
   assert.equal(
     formatDate(new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 678))),
     "2026-01-02T03:04:05.678000",

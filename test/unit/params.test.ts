@@ -11,8 +11,13 @@ test("positional params take the schema's key order; defaults apply", () => {
   assert.deepEqual(bindParams("m", { address: "h", port: 2 }, schema), { address: "h", port: 2 });
 });
 
-test("without a schema params pass through as sent", () => {
-  assert.deepEqual(bindParams("m", [1, 2], undefined), [1, 2]);
+test("without a schema named params pass through; positional ones are refused", () => {
+  assert.deepEqual(bindParams("m", { a: 1 }, undefined), { a: 1 });
+  assert.deepEqual(bindParams("m", [], undefined), {});
+  assert.throws(
+    () => bindParams("m", [1, 2], undefined),
+    (e: unknown) => e instanceof InvalidParamsError && /named parameters only/.test(e.message),
+  );
 });
 
 test("every problem is reported with -32602", () => {

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { MemoryBroker } from "../../src/index.js";
-import { HostCredsModel, type ModelType, modelTypes } from "../../src/models/index.js";
+import { HostCreds, type ModelType, modelTypes } from "../../src/models/index.js";
 import { Anonymous } from "../../src/services/server/auth.js";
 import { CommissaireServer } from "../../src/services/server/server.js";
 import { storedModelNames } from "../../src/services/storage/definition.js";
@@ -42,8 +42,9 @@ test("a host whose record cannot be saved leaves no credentials behind", async (
     ],
   });
   await storage.start();
+  const serverBus = memoryBus(broker);
   const server = new CommissaireServer({
-    bus: memoryBus(broker),
+    bus: serverBus,
     authenticator: new Anonymous(),
     logger: storage.bus.logger,
   });
@@ -54,9 +55,10 @@ test("a host whose record cannot be saved leaves no credentials behind", async (
     });
     assert.equal(reply.status, 500);
     assert.match(reply.body.error, /disk full/);
-    assert.equal(await secrets.get(HostCredsModel, "192.0.2.77"), null);
+    assert.equal(await secrets.get(HostCreds, "192.0.2.77"), null);
   } finally {
     await server.close(1000);
     await storage.stop(1000);
+    await Promise.all([serverBus.close(), storage.bus.close()]);
   }
 });

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { ConfigError } from "../../src/config/errors.js";
-import { HostModel, modelTypes } from "../../src/models/index.js";
+import { Host, modelTypes } from "../../src/models/index.js";
 import { storedModelNames } from "../../src/services/storage/definition.js";
 import {
   createHandlers,
@@ -158,7 +158,7 @@ test("a type with a dot or a path is a plug-in module exporting a handler class"
   });
   const handler = createHandlers(defs, {}).get("mine")! as any;
   assert.equal(handler.greeting, "hi");
-  assert.deepEqual(await handler.save(HostModel, "a", { address: "a" }), { created: true });
+  assert.deepEqual(await handler.save(Host, "a", { address: "a" }), { created: true });
   const broken = join(dir, "broken.mjs");
   writeFileSync(broken, "export const nothing = 1;\n");
   await fails({ storage_handlers: [{ type: broken }] }, /must export a store handler class/);

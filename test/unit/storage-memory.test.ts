@@ -2,14 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MemoryBroker } from "../../src/index.js";
-import { modelTypes } from "../../src/models/index.js";
-import { storedModelNames } from "../../src/services/storage/definition.js";
-import { StorageService } from "../../src/services/storage/service.js";
-import {
-  createHandlers,
-  defineHandlers,
-  storableFrom,
-} from "../../src/storage/handler-registry.js";
+import { createStorageService } from "../../src/services/storage/definition.js";
 import { memoryBus } from "../../src/testing/index.js";
 import { storageSuite } from "../helpers/storage-suite.js";
 
@@ -22,13 +15,9 @@ async function startStorage(modelStore: Record<string, unknown>, dir: string) {
       { name: "other", type: "memory", models: [] },
     ],
   };
-  const definitions = await defineHandlers(
-    config,
-    storableFrom(modelTypes.values(), storedModelNames()),
-  );
-  const handlers = createHandlers(definitions, {});
   const broker = new MemoryBroker();
-  const service = new StorageService({ bus: memoryBus(broker), handlers, definitions });
+  const bus = memoryBus(broker);
+  const { service, handlers } = await createStorageService({ bus, config, env: {} });
   await service.start();
   return {
     fixture: {
@@ -37,7 +26,10 @@ async function startStorage(modelStore: Record<string, unknown>, dir: string) {
       modelStore: handlers.get("models")!,
       otherStore: { name: "other", handler: handlers.get("other")! },
     },
-    stop: () => service.stop(1000),
+    stop: async () => {
+      await service.stop(1000);
+      await bus.close();
+    },
   };
 }
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { HostCredsModel } from "../../src/models/index.js";
+import { HostCreds } from "../../src/models/index.js";
 import { FileStoreHandler } from "../../src/storage/handlers/file.js";
 import { MemoryStoreHandler } from "../../src/storage/handlers/memory.js";
 import { SecretFileStoreHandler } from "../../src/storage/handlers/secret-file.js";
@@ -38,7 +38,7 @@ handlerSuite(
         options: { directory: secretDir },
         env: {},
       }),
-      types: [HostCredsModel],
+      types: [HostCreds],
       record: (type, key, extra = {}) =>
         type.toJson(type.parse({ address: key, ssh_priv_key: "c2VjcmV0", ...extra })),
     };
@@ -50,7 +50,7 @@ test("the secret file store writes files only its owner can read", async () => {
   const dir = mkdtempSync(join(tmpdir(), "commissaire-secret-mode-"));
   try {
     const handler = new SecretFileStoreHandler({ name: "s", options: { directory: dir }, env: {} });
-    await handler.save(HostCredsModel, "192.0.2.1", {
+    await handler.save(HostCreds, "192.0.2.1", {
       address: "192.0.2.1",
       ssh_priv_key: "a2V5",
       remote_user: "root",

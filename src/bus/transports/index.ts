@@ -1,4 +1,5 @@
 /** Every transport is chosen here, by the bus URI's scheme, and nowhere else. */
+import { BusUriError } from "../errors.js";
 import type { Transport, TransportEvents } from "../transport.js";
 import { MemoryBroker } from "./memory/broker.js";
 import { MemoryTransport } from "./memory/transport.js";
@@ -17,15 +18,20 @@ export function createTransport(uri: string, options: TransportOptions = {}): Tr
   switch (scheme) {
     case "redis":
     case "rediss":
-      return new RedisTransport(uri, {
-        ...options.redis,
-        onError: options.onError,
-        onReconnect: options.onReconnect,
-      });
+      try {
+        return new RedisTransport(uri, {
+          ...options.redis,
+          onError: options.onError,
+          onReconnect: options.onReconnect,
+        });
+      } catch (err) {
+        // Only the URI and its options can be wrong before anything is sent.
+        throw new BusUriError((err as Error).message);
+      }
     case "memory":
       return new MemoryTransport(options.memoryBroker ?? new MemoryBroker());
     default:
-      throw new Error(
+      throw new BusUriError(
         `bus URI "${redactUri(uri)}": unsupported scheme ${scheme ? `"${scheme}"` : "(none)"}; use one of ${SUPPORTED_SCHEMES.map((s) => `${s}://`).join(", ")}`,
       );
   }

@@ -27,7 +27,6 @@ export async function connectFromOptions(command: Command): Promise<Bus> {
     : {};
   const settings = busSettings(
     {
-      workers: 1,
       ...(o.busUri ? { busUri: o.busUri } : {}),
       ...(o.busExchange ? { busExchange: o.busExchange } : {}),
     },

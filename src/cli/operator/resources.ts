@@ -5,6 +5,7 @@ import { ConfigError } from "../../config/errors.js";
 import { addClientOptions, jsonObject, jsonText, withClient } from "./command.js";
 import type { RestClient } from "./rest-client.js";
 import { record, table } from "./table.js";
+import type { ClusterView, HostStatusView, HostView, NamedRecordView } from "./views.js";
 
 const enc = encodeURIComponent;
 
@@ -14,15 +15,15 @@ function verb(parent: Command, name: string, description: string): Command {
   return command;
 }
 
-async function namesTable(
+async function namesTable<R>(
   client: RestClient,
   list: string,
   one: (n: string) => string,
   columns: string[],
-  row: (r: any) => unknown[],
+  row: (r: R) => unknown[],
 ) {
   const names = await client.request<string[]>("GET", list);
-  const records = await Promise.all(names.map((n) => client.request<any>("GET", one(n))));
+  const records = await Promise.all(names.map((n) => client.request<R>("GET", one(n))));
   return table(columns, records.map(row));
 }
 
@@ -35,7 +36,7 @@ export function clusterCommand(): Command {
   create.action((name: string) =>
     withClient(create, async (client, json) => {
       const o = create.opts<{ network: string; containerManager?: string }>();
-      const made = await client.request<any>("PUT", `api/v0/cluster/${enc(name)}`, {
+      const made = await client.request<ClusterView>("PUT", `api/v0/cluster/${enc(name)}`, {
         network: o.network,
         container_manager: o.containerManager ?? "",
       });
@@ -45,7 +46,7 @@ export function clusterCommand(): Command {
   const get = verb(cluster, "get", "show a cluster, its status and host counts").argument("<name>");
   get.action((name: string) =>
     withClient(get, async (client, json) => {
-      const c = await client.request<any>("GET", `api/v0/cluster/${enc(name)}`);
+      const c = await client.request<ClusterView>("GET", `api/v0/cluster/${enc(name)}`);
       const hosts = await client.request<string[]>("GET", `api/v0/cluster/${enc(name)}/hosts`);
       return json
         ? jsonText(c)
@@ -66,7 +67,7 @@ export function clusterCommand(): Command {
             "api/v0/clusters",
             (n) => `api/v0/cluster/${enc(n)}`,
             ["name", "status", "network", "hosts", "available"],
-            (c) => [c.name, c.status, c.network, c.hosts.total, c.hosts.available],
+            (c: ClusterView) => [c.name, c.status, c.network, c.hosts.total, c.hosts.available],
           ),
     ),
   );
@@ -103,21 +104,21 @@ export function hostCommand(): Command {
         remote_user: o.remoteUser,
         ...(o.cluster ? { cluster: o.cluster } : {}),
       };
-      const made = await client.request<any>("PUT", `api/v0/host/${enc(address)}`, body);
+      const made = await client.request<HostView>("PUT", `api/v0/host/${enc(address)}`, body);
       return json ? jsonText(made) : record(made);
     }),
   );
   const get = verb(host, "get", "show a host").argument("<address>");
   get.action((address: string) =>
     withClient(get, async (client, json) => {
-      const h = await client.request<any>("GET", `api/v0/host/${enc(address)}`);
+      const h = await client.request<HostView>("GET", `api/v0/host/${enc(address)}`);
       return json ? jsonText(h) : record(h);
     }),
   );
   const list = verb(host, "list", "list hosts");
   list.action(() =>
     withClient(list, async (client, json) => {
-      const hosts = await client.request<any[]>("GET", "api/v0/hosts");
+      const hosts = await client.request<HostView[]>("GET", "api/v0/hosts");
       if (json) return jsonText(hosts);
       return table(
         ["address", "status", "os", "cpus", "memory", "space", "last_check"],
@@ -128,7 +129,7 @@ export function hostCommand(): Command {
   const status = verb(host, "status", "show a host's status").argument("<address>");
   status.action((address: string) =>
     withClient(status, async (client, json) => {
-      const s = await client.request<any>("GET", `api/v0/host/${enc(address)}/status`);
+      const s = await client.request<HostStatusView>("GET", `api/v0/host/${enc(address)}/status`);
       return json
         ? jsonText(s)
         : record({
@@ -170,7 +171,7 @@ function namedCommand(
   create.action((n: string) =>
     withClient(create, async (client, json) => {
       const o = create.opts<{ type: string; options: string }>();
-      const made = await client.request<any>("PUT", `${onePath}/${enc(n)}`, {
+      const made = await client.request<NamedRecordView>("PUT", `${onePath}/${enc(n)}`, {
         type: o.type,
         options: jsonObject(o.options, "--options"),
       });
@@ -180,7 +181,7 @@ function namedCommand(
   const get = verb(group, "get", `show a ${label}`).argument("<name>");
   get.action((n: string) =>
     withClient(get, async (client, json) => {
-      const r = await client.request<any>("GET", `${onePath}/${enc(n)}`);
+      const r = await client.request<NamedRecordView>("GET", `${onePath}/${enc(n)}`);
       return json ? jsonText(r) : record(r);
     }),
   );
@@ -194,7 +195,7 @@ function namedCommand(
             listPath,
             (n) => `${onePath}/${enc(n)}`,
             ["name", "type", "options"],
-            (r) => [r.name, r.type, r.options],
+            (r: NamedRecordView) => [r.name, r.type, r.options],
           ),
     ),
   );

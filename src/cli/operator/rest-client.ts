@@ -53,7 +53,7 @@ export class RestClient {
           res.setEncoding("utf8");
           res.on("data", (c) => (data += c));
           res.on("end", () => {
-            let parsed: any;
+            let parsed: unknown;
             try {
               parsed = data ? JSON.parse(data) : undefined;
             } catch {
@@ -61,13 +61,7 @@ export class RestClient {
             }
             const status = res.statusCode ?? 0;
             if (status >= 200 && status < 300) resolve(parsed as T);
-            else
-              reject(
-                new HttpFailure(
-                  status,
-                  typeof parsed?.error === "string" ? parsed.error : `HTTP ${status}`,
-                ),
-              );
+            else reject(new HttpFailure(status, errorText(parsed) ?? `HTTP ${status}`));
           });
         },
       );
@@ -78,4 +72,11 @@ export class RestClient {
       req.end(text);
     });
   }
+}
+
+/** The server's `{"error": "..."}` reason, when the body has one. */
+function errorText(body: unknown): string | undefined {
+  if (typeof body !== "object" || body === null) return undefined;
+  const error = (body as { error?: unknown }).error;
+  return typeof error === "string" ? error : undefined;
 }

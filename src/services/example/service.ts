@@ -3,31 +3,25 @@
  * lines. Bus methods: example.ping, example.echo, example.add, example.fail.
  */
 import { z } from "zod";
-import type { MessageContext } from "../../service/context.js";
 import type { ServiceDefinition } from "../../service/definition.js";
+import { withParams } from "../../service/handler.js";
 import { CommissaireService } from "../../service/service.js";
 
 export class ExampleService extends CommissaireService {
   readonly name = "example";
 
-  // Declared schemas validate named params and give positional ([1, 2]) params their names.
-  override readonly params = {
-    echo: z.object({ words: z.string() }).strict(),
-    add: z.object({ x: z.number(), y: z.number() }).strict(),
-  };
-
   on_ping(): string {
     return "pong";
   }
 
-  on_echo({ words }: { words: string }): string {
-    return words;
-  }
+  // A schema validates named params, gives positional ([1, 2]) params their names, and types the
+  // handler's params: one declaration for all three.
+  on_echo = withParams(z.object({ words: z.string() }).strict(), ({ words }) => words);
 
-  on_add({ x, y }: { x: number; y: number }, context: MessageContext): number {
+  on_add = withParams(z.object({ x: z.number(), y: z.number() }).strict(), ({ x, y }, context) => {
     context.logger.debug({ x, y }, "adding");
     return x + y;
-  }
+  });
 
   on_fail(): never {
     throw new Error("this method always fails");

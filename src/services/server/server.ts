@@ -61,14 +61,16 @@ export class CommissaireServer {
     return this.server.address() as AddressInfo;
   }
 
-  /** Stops accepting, lets requests in progress finish (up to timeoutMs), closes the bus. */
+  /**
+   * Stops accepting and lets requests in progress finish (up to timeoutMs). The bus stays open:
+   * it belongs to whoever handed it in.
+   */
   async close(timeoutMs = 5000): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
     const timer = setTimeout(() => this.server.closeAllConnections(), timeoutMs);
     await closed;
     clearTimeout(timer);
-    await this.options.bus.close();
   }
 
   /**

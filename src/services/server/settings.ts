@@ -5,10 +5,9 @@
  * only to allow anonymous access on purpose), tls_certfile + tls_keyfile, and the bus members.
  */
 import { readFileSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { ConfigError } from "../../config/errors.js";
 import { type ConfigObject, isPlainObject } from "../../config/normalise.js";
+import { loadPluginClass } from "../../config/plugin.js";
 import {
   Anonymous,
   AnyOf,
@@ -90,23 +89,10 @@ export async function serverSettings(config: ConfigObject): Promise<ServerSettin
  * header) => user name | null`. It is tried after the users file and the tokens.
  */
 async function loadAuthenticator(spec: unknown, config: ConfigObject): Promise<Authenticator> {
-  if (typeof spec !== "string" || spec === "")
-    throw new ConfigError('"authentication_plugin" must be a module path or package name');
-  const target =
-    spec.startsWith(".") || isAbsolute(spec) ? pathToFileURL(resolve(spec)).href : spec;
-  let module: Record<string, unknown>;
-  try {
-    module = (await import(target)) as Record<string, unknown>;
-  } catch (err) {
-    throw new ConfigError(
-      `authentication_plugin "${spec}": cannot be loaded: ${(err as Error).message}`,
-    );
-  }
-  const Plugin = module.default;
-  if (typeof Plugin !== "function" || typeof Plugin.prototype?.authenticate !== "function") {
-    throw new ConfigError(
-      `authentication_plugin "${spec}": its default export must be a class with authenticate()`,
-    );
-  }
-  return new (Plugin as new (config: ConfigObject) => Authenticator)(config);
+  const Plugin = await loadPluginClass<new (config: ConfigObject) => Authenticator>(spec, {
+    where: "authentication_plugin",
+    what: "a class with authenticate()",
+    methods: ["authenticate"],
+  });
+  return new Plugin(config);
 }

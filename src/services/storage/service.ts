@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { InternalError, InvalidParamsError, StorageLookupError } from "../../bus/errors.js";
 import { getModelType, type ModelType, ModelValidationError } from "../../models/index.js";
+import { withParams } from "../../service/handler.js";
 import { CommissaireService, type ServiceOptions } from "../../service/service.js";
 import type { StoredRecord, StoreHandler } from "../../storage/handler.js";
 import type { HandlerDefinition } from "../../storage/handler-registry.js";
@@ -16,6 +17,7 @@ import { HandlerRouter } from "./router.js";
 const modelCall = z
   .object({ model_type_name: z.string().min(1), model_json_data: z.unknown() })
   .strict();
+type ModelCall = z.output<typeof modelCall>;
 
 export interface StorageServiceOptions extends ServiceOptions {
   handlers: ReadonlyMap<string, StoreHandler>;
@@ -24,13 +26,13 @@ export interface StorageServiceOptions extends ServiceOptions {
 
 export class StorageService extends CommissaireService {
   readonly name = "storage";
-  override readonly params = {
-    save: modelCall,
-    get: modelCall,
-    delete: modelCall,
-    list: z.object({ model_type_name: z.string().min(1) }).strict(),
-    list_store_handlers: z.object({}).strict(),
-  };
+  on_save = withParams(modelCall, (params) => this.save(params));
+  on_get = withParams(modelCall, (params) => this.get(params));
+  on_delete = withParams(modelCall, (params) => this.delete(params));
+  on_list = withParams(z.object({ model_type_name: z.string().min(1) }).strict(), (params) =>
+    this.list(params),
+  );
+  on_list_store_handlers = withParams(z.object({}).strict(), () => this.listStoreHandlers());
   private readonly router: HandlerRouter;
   private readonly definitions: readonly HandlerDefinition[];
 
@@ -91,7 +93,7 @@ export class StorageService extends CommissaireService {
     }
   }
 
-  async on_save({ model_type_name, model_json_data }: z.infer<typeof modelCall>): Promise<unknown> {
+  private async save({ model_type_name, model_json_data }: ModelCall): Promise<unknown> {
     const type = this.storedType(model_type_name);
     const { items, single } = itemsOf(model_json_data);
     const models = parseAll(type, items, single);
@@ -123,7 +125,7 @@ export class StorageService extends CommissaireService {
     return null;
   }
 
-  async on_get({ model_type_name, model_json_data }: z.infer<typeof modelCall>): Promise<unknown> {
+  private async get({ model_type_name, model_json_data }: ModelCall): Promise<unknown> {
     const type = this.storedType(model_type_name);
     const { items, single } = itemsOf(model_json_data);
     const keys = items.map((item) => keyOfItem(type, item));
@@ -136,7 +138,7 @@ export class StorageService extends CommissaireService {
     return single ? found[0] : found;
   }
 
-  async on_delete({ model_type_name, model_json_data }: z.infer<typeof modelCall>): Promise<null> {
+  private async delete({ model_type_name, model_json_data }: ModelCall): Promise<null> {
     const type = this.storedType(model_type_name);
     const { items } = itemsOf(model_json_data);
     const keys = items.map((item) => keyOfItem(type, item));
@@ -160,7 +162,7 @@ export class StorageService extends CommissaireService {
     return null;
   }
 
-  async on_list({ model_type_name }: { model_type_name: string }): Promise<unknown[]> {
+  private async list({ model_type_name }: { model_type_name: string }): Promise<unknown[]> {
     const named = getModelType(model_type_name);
     const type = named.list ? getModelType(named.list.itemType) : this.storedType(model_type_name);
     const seen = new Set<string>();
@@ -176,7 +178,7 @@ export class StorageService extends CommissaireService {
     return out;
   }
 
-  on_list_store_handlers(): unknown[] {
+  private listStoreHandlers(): unknown[] {
     return this.definitions.map((d) => ({
       handler_type: d.type,
       name: d.name,
@@ -185,10 +187,9 @@ export class StorageService extends CommissaireService {
     }));
   }
 
-  override async stop(timeoutMs?: number) {
-    const result = await super.stop(timeoutMs);
+  /** The service owns its store handlers (its factory made them for it): closed at stop. */
+  protected override async onStop(): Promise<void> {
     for (const handler of this.router.handlers.values())
-      await handler.close().catch(() => undefined);
-    return result;
+      await handler.close().catch((err) => this.logger.warn({ err }, "store handler not closed"));
   }
 }

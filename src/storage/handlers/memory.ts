@@ -3,8 +3,8 @@ import type { ModelType } from "../../models/index.js";
 import type { HandlerContext, SaveOutcome, StoredRecord, StoreHandler } from "../handler.js";
 
 export class MemoryStoreHandler implements StoreHandler {
-  static readonly secret = false;
-  readonly type = "memory";
+  static readonly secret: boolean = false;
+  readonly type: string = "memory";
   readonly secret: boolean = false;
   readonly name: string;
   private readonly records = new Map<string, Map<string, string>>();

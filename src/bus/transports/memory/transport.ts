@@ -114,6 +114,8 @@ export class MemoryTransport implements Transport {
     return consumer;
   }
 
+  async ping(): Promise<void> {}
+
   abort(): void {
     // Nothing to drop: close() never waits on anything outside this process.
   }

@@ -169,6 +169,10 @@ export class RedisTransport implements Transport {
     );
   }
 
+  async ping(): Promise<void> {
+    await this.command.ping();
+  }
+
   private readonly exchangeTypes = new Map<string, ExchangeType>();
 
   declareExchange(name: string, type: ExchangeType): void {

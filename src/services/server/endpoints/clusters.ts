@@ -1,10 +1,9 @@
 /** /api/v0/cluster/...: clusters, their status computed from their hosts, and their members. */
 import {
-  type Cluster,
-  ClusterModel,
+  Cluster,
   clusterHostCounts,
   clusterStatus,
-  HostModel,
+  Host,
   implicitNetwork,
 } from "../../../models/index.js";
 import type { StorageClient } from "../../../storage/client.js";
@@ -26,7 +25,7 @@ export function clusterEndpoints(router: Router, storage: StorageClient): void {
   /** The cluster as the API shows it: status and host counts computed from its hosts. */
   const view = async (cluster: Cluster) => {
     const members = new Set(cluster.hostset);
-    const statuses = (await storage.list(HostModel))
+    const statuses = (await storage.list(Host))
       .filter((h) => members.has(h.address))
       .map((h) => h.status);
     // Members with no host record count as unavailable.
@@ -42,7 +41,7 @@ export function clusterEndpoints(router: Router, storage: StorageClient): void {
 
   const list = async () => ({
     status: 200,
-    body: (await storage.list(ClusterModel)).map((c) => c.name),
+    body: (await storage.list(Cluster)).map((c) => c.name),
   });
   router.on("GET", "/api/v0/cluster", list).on("GET", "/api/v0/clusters", list);
 
@@ -61,7 +60,7 @@ export function clusterEndpoints(router: Router, storage: StorageClient): void {
     if (!implicitNetwork(network) && !(await orNull(storage.getNetwork(network)))) {
       throw new HttpError(400, `${what}: network "${network}" does not exist`);
     }
-    const saved = await storage.save(ClusterModel, {
+    const saved = await storage.save(Cluster, {
       name: params.name!,
       network,
       container_manager: containerManager,
@@ -71,7 +70,7 @@ export function clusterEndpoints(router: Router, storage: StorageClient): void {
 
   router.on("DELETE", "/api/v0/cluster/{name}", async ({ params }) => {
     await mustGet(params.name!);
-    await storage.delete(ClusterModel, { name: params.name! });
+    await storage.delete(Cluster, { name: params.name! });
     return { status: 200, body: [] };
   });
 
@@ -89,7 +88,7 @@ export function clusterEndpoints(router: Router, storage: StorageClient): void {
     const cluster = await mustGet(params.name!);
     if (!sameMembers(old, cluster.hostset))
       throw new HttpError(409, `${what}: "old" does not match the current list`);
-    await storage.save(ClusterModel, { ...cluster, hostset: [...new Set(next)] });
+    await storage.save(Cluster, { ...cluster, hostset: [...new Set(next)] });
     return { status: 200, body: [...new Set(next)] };
   });
 
@@ -103,14 +102,14 @@ export function clusterEndpoints(router: Router, storage: StorageClient): void {
   router.on("PUT", "/api/v0/cluster/{name}/hosts/{ip}", async ({ params }) => {
     const cluster = await mustGet(params.name!);
     if (!cluster.hostset.includes(params.ip!))
-      await storage.save(ClusterModel, { ...cluster, hostset: [...cluster.hostset, params.ip!] });
+      await storage.save(Cluster, { ...cluster, hostset: [...cluster.hostset, params.ip!] });
     return { status: 200, body: [params.ip] };
   });
 
   router.on("DELETE", "/api/v0/cluster/{name}/hosts/{ip}", async ({ params }) => {
     const cluster = await mustGet(params.name!);
     if (cluster.hostset.includes(params.ip!)) {
-      await storage.save(ClusterModel, {
+      await storage.save(Cluster, {
         ...cluster,
         hostset: cluster.hostset.filter((h) => h !== params.ip),
       });

@@ -5,7 +5,7 @@
 
 import type { Logger } from "../../../base/logger.js";
 import type { Bus } from "../../../bus/bus.js";
-import { ClusterModel, HostCredsModel, HostModel } from "../../../models/index.js";
+import { Cluster, Host, HostCreds } from "../../../models/index.js";
 import type { StorageClient } from "../../../storage/client.js";
 import { HttpError } from "../http-error.js";
 import type { RequestContext, Router } from "../router.js";
@@ -28,11 +28,11 @@ export function hostEndpoints(
 
   router.on("GET", "/api/v0/hosts", async () => ({
     status: 200,
-    body: (await storage.list(HostModel)).map((h) => HostModel.toSafeJson(h)),
+    body: (await storage.list(Host)).map((h) => Host.toSafeJson(h)),
   }));
   router.on("GET", "/api/v0/host/{address}", async ({ params }) => ({
     status: 200,
-    body: HostModel.toSafeJson(await mustGet(params.address!)),
+    body: Host.toSafeJson(await mustGet(params.address!)),
   }));
 
   const create = async (address: string, { body }: RequestContext) => {
@@ -50,17 +50,17 @@ export function hostEndpoints(
     const cluster = clusterName ? await orNull(storage.getCluster(clusterName)) : null;
     if (clusterName && !cluster)
       throw new HttpError(400, `${what}: cluster "${clusterName}" does not exist`);
-    await storage.save(HostCredsModel, { address, ssh_priv_key: key, remote_user: remoteUser });
+    await storage.save(HostCreds, { address, ssh_priv_key: key, remote_user: remoteUser });
     let host: Awaited<ReturnType<typeof storage.getHost>>;
     try {
-      host = await storage.save(HostModel, { address, status: "investigating" });
+      host = await storage.save(Host, { address, status: "investigating" });
     } catch (err) {
       // No host without its record: take the credentials back, so a retry starts clean.
-      await orNull(storage.delete(HostCredsModel, { address })).catch(() => undefined);
+      await orNull(storage.delete(HostCreds, { address })).catch(() => undefined);
       throw err;
     }
     if (cluster && !cluster.hostset.includes(address))
-      await storage.save(ClusterModel, { ...cluster, hostset: [...cluster.hostset, address] });
+      await storage.save(Cluster, { ...cluster, hostset: [...cluster.hostset, address] });
     // The investigator takes it from here; nobody waits for the investigation.
     const queues = await bus.notify("jobs.investigate", {
       address,
@@ -71,7 +71,7 @@ export function hostEndpoints(
         { address },
         "no investigator is listening: the host stays investigating until one starts",
       );
-    return { status: 201, body: HostModel.toSafeJson(host) };
+    return { status: 201, body: Host.toSafeJson(host) };
   };
   router.on("PUT", "/api/v0/host/{address}", (context) => create(context.params.address!, context));
   // A host adding itself from a boot script: the address is the caller's.
@@ -82,11 +82,11 @@ export function hostEndpoints(
   router.on("DELETE", "/api/v0/host/{address}", async ({ params }) => {
     const address = params.address!;
     await mustGet(address);
-    await storage.delete(HostModel, { address });
-    await orNull(storage.delete(HostCredsModel, { address }));
-    for (const cluster of await storage.list(ClusterModel)) {
+    await storage.delete(Host, { address });
+    await orNull(storage.delete(HostCreds, { address }));
+    for (const cluster of await storage.list(Cluster)) {
       if (cluster.hostset.includes(address))
-        await storage.save(ClusterModel, {
+        await storage.save(Cluster, {
           ...cluster,
           hostset: cluster.hostset.filter((h) => h !== address),
         });
@@ -96,7 +96,7 @@ export function hostEndpoints(
 
   router.on("GET", "/api/v0/host/{address}/creds", async ({ params }) => {
     await mustGet(params.address!);
-    const creds = await orNull(storage.get(HostCredsModel, { address: params.address! }));
+    const creds = await orNull(storage.get(HostCreds, { address: params.address! }));
     if (!creds) throw new HttpError(404, `no credentials are stored for host ${params.address}`);
     return {
       status: 200,

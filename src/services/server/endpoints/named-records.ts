@@ -3,10 +3,10 @@
  * (/api/v0/containermanagers, /api/v0/containermanager/{name}): records known by name.
  */
 import {
-  ContainerManagerConfigModel,
+  ContainerManagerConfig,
   implicitNetwork,
   type ModelType,
-  NetworkModel,
+  Network,
 } from "../../../models/index.js";
 import type { StorageClient } from "../../../storage/client.js";
 import { HttpError } from "../http-error.js";
@@ -62,7 +62,7 @@ function namedEndpoints(router: Router, storage: StorageClient, spec: NamedRecor
 
 export function networkEndpoints(router: Router, storage: StorageClient): void {
   namedEndpoints(router, storage, {
-    type: NetworkModel,
+    type: Network,
     list: "/api/v0/networks",
     one: "/api/v0/network/{name}",
     label: "network",
@@ -73,7 +73,7 @@ export function networkEndpoints(router: Router, storage: StorageClient): void {
 
 export function containerManagerEndpoints(router: Router, storage: StorageClient): void {
   namedEndpoints(router, storage, {
-    type: ContainerManagerConfigModel,
+    type: ContainerManagerConfig,
     list: "/api/v0/containermanagers",
     one: "/api/v0/containermanager/{name}",
     label: "container manager",

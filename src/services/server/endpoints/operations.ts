@@ -6,9 +6,9 @@
 import type { Bus } from "../../../bus/bus.js";
 import { NoRouteError, RequestTimeoutError } from "../../../bus/errors.js";
 import {
-  ClusterDeployModel,
-  ClusterRestartModel,
-  ClusterUpgradeModel,
+  ClusterDeploy,
+  ClusterRestart,
+  ClusterUpgrade,
   type ModelType,
 } from "../../../models/index.js";
 import type { StorageClient } from "../../../storage/client.js";
@@ -18,9 +18,9 @@ import { objectBody, optionalString } from "./body.js";
 import { orNull } from "./exists.js";
 
 const OPERATIONS: Array<[string, ModelType]> = [
-  ["upgrade", ClusterUpgradeModel],
-  ["restart", ClusterRestartModel],
-  ["deploy", ClusterDeployModel],
+  ["upgrade", ClusterUpgrade],
+  ["restart", ClusterRestart],
+  ["deploy", ClusterDeploy],
 ];
 
 export function operationEndpoints(router: Router, storage: StorageClient, bus: Bus): void {

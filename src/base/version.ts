@@ -5,8 +5,8 @@ let cached: string | undefined;
 
 export function packageVersion(): string {
   if (cached === undefined) {
-    // dist/src/version.js and src/version.ts are both two levels below the package root.
-    const url = new URL("../../package.json", import.meta.url);
+    // The build runs as dist/src/base/version.js: three levels below the package root.
+    const url = new URL("../../../package.json", import.meta.url);
     try {
       cached = (JSON.parse(readFileSync(url, "utf8")) as { version: string }).version;
     } catch {
