@@ -7,6 +7,11 @@ import { readConfig } from "../../config/read-config.js";
 import { busSettings } from "../../service/common-options.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, reportFatal } from "../../service/main.js";
 import { packageVersion } from "../../version.js";
+import {
+  addOriginalServerOptions,
+  applyOriginalOptions,
+  configFileOption,
+} from "./original-options.js";
 import { CommissaireServer } from "./server.js";
 import { serverSettings } from "./settings.js";
 
@@ -23,6 +28,7 @@ export function serverCommand(name = "commissaire-server"): Command {
     .option("--listen-interface <address>", "address to listen on [default: 127.0.0.1]")
     .option("--listen-port <port>", "port to listen on [default: 8000]", (v) => Number(v))
     .option("--log-level <level>", "debug, info, warning, error or critical");
+  addOriginalServerOptions(command);
   return command.action(async () => {
     const o = command.opts<{
       configFile?: string;
@@ -32,10 +38,9 @@ export function serverCommand(name = "commissaire-server"): Command {
       listenPort?: number;
       logLevel?: string;
     }>();
-    const { config } = await readConfig(
-      "commissaire",
-      o.configFile !== undefined ? { configFile: o.configFile } : {},
-    );
+    const source = configFileOption(command.opts());
+    const read = source ? await readConfig("commissaire", source) : { config: {} };
+    const config = applyOriginalOptions(command.opts(), read.config);
     if (o.listenInterface !== undefined) config.listen_interface = o.listenInterface;
     if (o.listenPort !== undefined) config.listen_port = o.listenPort;
     const settings = await serverSettings(config);
@@ -46,6 +51,7 @@ export function serverCommand(name = "commissaire-server"): Command {
       }),
       name,
     );
+    for (const warning of settings.warnings) logging.root.warn(warning);
     const bus = busSettings(
       {
         workers: 1,
