@@ -9,7 +9,8 @@ import { SECRET_KEYS } from "../../config/logging.js";
 import { redactOptions } from "../../services/storage/redact.js";
 import { addBusOptions, connectFromOptions } from "./bus-client.js";
 
-const ALSO_SECRET = new Set(SECRET_KEYS.map((k) => k.toLowerCase()));
+// "keys" (a list of key material) is not caught by the storage rule, which wants a "_key" ending.
+const ALSO_SECRET = new Set([...SECRET_KEYS, "keys"].map((k) => k.toLowerCase()));
 const REDACTED = "[redacted]";
 
 /** The message with every secret member replaced, at any depth. */
