@@ -159,6 +159,13 @@ describe("the original configuration", () => {
       (await settingsOf({ listen_interface: "::1", users_file: usersFile })).warnings,
       [],
     );
+    const mapped = await settingsOf({
+      listen_interface: "::ffff:127.0.0.2",
+      users_file: usersFile,
+    });
+    assert.deepEqual(mapped.warnings, []);
+    const any = await settingsOf({ listen_interface: "::", users_file: usersFile });
+    assert.equal(any.warnings.length, 1);
     const tls = makeTlsFiles();
     try {
       const pem = join(tls.dir, "both.pem");

@@ -82,7 +82,8 @@ function selfAuthsFrom(value: unknown): string[] {
 
 export function isLoopback(host: string): boolean {
   if (host === "localhost" || host === "::1") return true;
-  return isIP(host) === 4 && host.startsWith("127.");
+  const v4 = host.toLowerCase().startsWith("::ffff:") ? host.slice(7) : host;
+  return isIP(v4) === 4 && v4.startsWith("127.");
 }
 
 export async function serverSettings(config: ConfigObject): Promise<ServerSettings> {
