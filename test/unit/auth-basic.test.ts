@@ -118,6 +118,23 @@ describe("Basic authenticator", () => {
     assert.equal(verifier.computations, 2);
   });
 
+  test("parallel requests with one credential share one hash computation", async () => {
+    const verifier = new PasswordVerifier();
+    const users = parseUsers({ alice: await hashPassword("pw") }, "t");
+    const auth = new BasicAuthenticator(new FixedUsers(users), verifier);
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => auth.authenticate(basic("alice", "pw"))),
+    );
+    assert.deepEqual(answers, Array(5).fill("alice"));
+    assert.equal(verifier.computations, 1);
+    const wrong = await Promise.all([
+      auth.authenticate(basic("alice", "a")),
+      auth.authenticate(basic("alice", "b")),
+    ]);
+    assert.deepEqual(wrong, [null, null]);
+    assert.equal(verifier.computations, 3);
+  });
+
   test("the cache is bounded and its entries expire", () => {
     let now = 0;
     const cache = new CredentialCache({ ttlMs: 1000, maxEntries: 3, now: () => now });
