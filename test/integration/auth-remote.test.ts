@@ -46,15 +46,29 @@ async function serve(config: Record<string, unknown>): Promise<string> {
   return `${server.secure ? "https" : "http"}://127.0.0.1:${address.port}/api/v0/nothing`;
 }
 
+/** What the fake endpoints read of a request body (TokenReview, Keystone). */
+interface FakeBody {
+  kind?: string;
+  apiVersion?: string;
+  spec?: { token?: string };
+  auth?: {
+    identity?: {
+      methods: string[];
+      password?: { user: { name: string; password: string; domain: { name: string } } };
+      token?: { id: string };
+    };
+  };
+}
+
 /** A fake identity endpoint: `answer` decides from the request and its JSON body. */
 async function fakeEndpoint(
   secure: boolean,
-  answer: (req: IncomingMessage, body: any, res: ServerResponse) => void,
+  answer: (req: IncomingMessage, body: FakeBody, res: ServerResponse) => void,
 ): Promise<string> {
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     let text = "";
     req.on("data", (c) => (text += c));
-    req.on("end", () => answer(req, text ? JSON.parse(text) : undefined, res));
+    req.on("end", () => answer(req, (text ? JSON.parse(text) : {}) as FakeBody, res));
   };
   const server: Server = secure
     ? createHttpsServer({ cert: file(tls.certFile), key: file(tls.keyFile) }, handler)
@@ -126,7 +140,7 @@ describe("bearer tokens checked by an endpoint", () => {
       assert.equal(req.headers.authorization, "Bearer reviewer-token");
       assert.equal(body.kind, "TokenReview");
       assert.equal(body.apiVersion, "authentication.k8s.io/v1");
-      const ok = body.spec.token === "good-token";
+      const ok = body.spec?.token === "good-token";
       json(res, 201, {
         kind: "TokenReview",
         status: ok
@@ -198,17 +212,17 @@ describe("the Keystone example plug-in", () => {
   let keystone: string;
   before(async () => {
     keystone = await fakeEndpoint(false, (req, body, res) => {
-      const identity = body?.auth?.identity;
+      const identity = body.auth?.identity;
       if (req.url !== "/v3/auth/tokens" || !identity) return json(res, 404, {});
       const password = identity.password?.user;
       if (
         identity.methods[0] === "password" &&
-        password.name === "alice" &&
+        password?.name === "alice" &&
         password.password === "pw" &&
         password.domain.name === "Ops"
       )
         return json(res, 201, { token: { user: { name: "alice" } } }, { "x-subject-token": "t-1" });
-      if (identity.methods[0] === "token" && identity.token.id === "ks-token")
+      if (identity.methods[0] === "token" && identity.token?.id === "ks-token")
         return json(res, 201, { token: { user: { name: "bob" } } }, { "x-subject-token": "t-2" });
       json(res, 401, { error: { code: 401 } });
     });

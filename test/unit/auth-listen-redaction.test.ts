@@ -23,7 +23,13 @@ test("private keys, passwords and tokens are redacted at any depth, other member
       },
     },
   };
-  const out = redactMessage(body) as { params: Record<string, any> };
+  const out = redactMessage(body) as {
+    params: {
+      model_json_data: string;
+      options: Record<string, string>;
+      list: Array<Record<string, string>>;
+    };
+  };
   const text = JSON.stringify(out);
   for (const secret of [key, '"p"', '"t"', '"k"', "Basic x"])
     assert.equal(text.includes(secret), false, secret);
@@ -34,7 +40,7 @@ test("private keys, passwords and tokens are redacted at any depth, other member
   });
   assert.equal(out.params.options.server_url, "https://etcd");
   assert.equal(out.params.options.certificate_key_path, "/etc/pki/key.pem");
-  assert.equal(out.params.list[0].password, "[redacted]");
+  assert.equal(out.params.list[0]?.password, "[redacted]");
 });
 
 test("text that is not JSON and plain values pass through", () => {
