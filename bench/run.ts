@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Bus } from "../src/bus/bus.js";
 import { EtcdServer, RedisServer } from "../test/helpers/servers.js";
+import { authBench } from "./auth.js";
 import { cpuMicros, Proc, rssMb, runLoad, SCRIPTS } from "./processes.js";
 
 const quick = process.argv.includes("--quick");
@@ -245,6 +246,7 @@ async function main(): Promise<void> {
     }
     await seed.close();
     await stopAll(storage);
+    notes.push(...(await authBench(quick)));
     printTable();
     const dir = join(fileURLToPath(new URL("../../bench/results/", import.meta.url)));
     mkdirSync(dir, { recursive: true });

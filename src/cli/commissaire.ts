@@ -8,6 +8,7 @@ import { callCommand } from "./commands/call.js";
 import { listenCommand } from "./commands/listen.js";
 import { notifyCommand } from "./commands/notify.js";
 import { serviceCommand } from "./commands/service.js";
+import { userCommand } from "./commands/user.js";
 import {
   clusterCommand,
   containerManagerCommand,
@@ -30,7 +31,13 @@ for (const sub of [
   program.addCommand(sub.exitOverride().showHelpAfterError());
 }
 // Operator commands on the REST API.
-for (const sub of [clusterCommand(), hostCommand(), networkCommand(), containerManagerCommand()]) {
+for (const sub of [
+  clusterCommand(),
+  hostCommand(),
+  networkCommand(),
+  containerManagerCommand(),
+  userCommand(),
+]) {
   for (const verb of sub.commands) verb.exitOverride().showHelpAfterError();
   program.addCommand(sub.exitOverride().showHelpAfterError());
 }

@@ -12,7 +12,8 @@ export const DEFAULT_BUS_URI = "redis://127.0.0.1:6379/0";
 export const BUS_URI_ENV = "COMMISSAIRE_BUS_URI";
 
 export interface CommonOptions {
-  configFile?: string;
+  /** A path, "-" for standard input, or false (--no-config-file): read no configuration at all. */
+  configFile?: string | false;
   busUri?: string;
   busExchange?: string;
   workers: number;
@@ -50,6 +51,7 @@ export function addCommonOptions(
       `configuration file ("-" reads standard input) [default: /etc/commissaire/${serviceName}.conf]`,
     )
     .addOption(new Option("--config <path>", "same as --config-file").hideHelp())
+    .option("--no-config-file", "read no configuration (neither the file nor etcd)")
     .option(
       "--bus-uri <uri>",
       `message bus: redis://[:password@]host:port/db, rediss://..., memory:// [default: $${BUS_URI_ENV}, else the configuration's bus_uri, else ${DEFAULT_BUS_URI}]`,
@@ -76,7 +78,7 @@ export function addCommonOptions(
 /** Reads the parsed common options of a command. */
 export function commonOptionsOf(command: Command): CommonOptions {
   const o = command.opts<{
-    configFile?: string;
+    configFile?: string | false;
     config?: string;
     busUri?: string;
     busExchange?: string;
@@ -85,7 +87,11 @@ export function commonOptionsOf(command: Command): CommonOptions {
     connectTimeout?: number;
   }>();
   if (o.configFile !== undefined && o.config !== undefined && o.configFile !== o.config) {
-    throw new ConfigError("give either --config-file or --config, not both");
+    throw new ConfigError(
+      o.configFile === false
+        ? "give either --config or --no-config-file, not both"
+        : "give either --config-file or --config, not both",
+    );
   }
   const out: CommonOptions = {
     workers: o.workers ?? 1,

@@ -43,14 +43,14 @@ async function configFor(
   // Workers take the configuration their manager read: one snapshot for all of them, etcd asked
   // once, and standard input (`-c -`), which only the manager can read, works with --workers too.
   const inherited = process.env[WORKER_CONFIG_ENV];
-  const config: ConfigObject = inherited
-    ? (JSON.parse(inherited) as ConfigObject)
-    : (
-        await readConfig(
-          definition.name,
-          options.configFile !== undefined ? { configFile: options.configFile } : {},
-        )
-      ).config;
+  let config: ConfigObject;
+  if (inherited) config = JSON.parse(inherited) as ConfigObject;
+  else if (options.configFile === false) config = {};
+  else {
+    const file = options.configFile;
+    config = (await readConfig(definition.name, file !== undefined ? { configFile: file } : {}))
+      .config;
+  }
   return definition.options ? definition.options.apply(extra, config) : config;
 }
 

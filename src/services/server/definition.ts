@@ -5,6 +5,7 @@
 import { InvalidArgumentError } from "commander";
 import type { ConfigObject } from "../../config/normalise.js";
 import type { ExtraOptions, ServiceDefinition } from "../../service/definition.js";
+import { addOriginalServerOptions, applyOriginalOptions } from "./original-options.js";
 import { CommissaireServer } from "./server.js";
 import { serverSettings } from "./settings.js";
 
@@ -20,9 +21,10 @@ const listenOptions: ExtraOptions = {
     command
       .option("--listen-interface <address>", "address to listen on [default: 127.0.0.1]")
       .option("--listen-port <port>", "port to listen on [default: 8000]", port);
+    addOriginalServerOptions(command);
   },
   apply(options, config): ConfigObject {
-    const out = { ...config };
+    const out = applyOriginalOptions(options, config);
     if (options.listenInterface !== undefined) out.listen_interface = options.listenInterface;
     if (options.listenPort !== undefined) out.listen_port = options.listenPort;
     return out;
@@ -36,6 +38,7 @@ export const serverDefinition: ServiceDefinition = {
   options: listenOptions,
   async create({ bus, config, logging }) {
     const settings = await serverSettings(config);
+    for (const warning of settings.warnings) logging.root.warn(warning);
     const server = new CommissaireServer({
       bus,
       authenticator: settings.authenticator,

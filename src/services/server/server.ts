@@ -14,7 +14,7 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "../../base/logger.js";
 import type { Bus } from "../../bus/bus.js";
 import { StorageClient } from "../../storage/client.js";
-import type { Authenticator } from "./auth.js";
+import { type Authenticator, type AuthGate, authorize, gateOf, httpsOptions } from "./auth.js";
 import { clusterEndpoints } from "./endpoints/clusters.js";
 import { hostEndpoints } from "./endpoints/hosts.js";
 import { containerManagerEndpoints, networkEndpoints } from "./endpoints/named-records.js";
@@ -26,17 +26,19 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface ServerOptions {
   bus: Bus;
-  authenticator: Authenticator;
+  authenticator: Authenticator | AuthGate;
   logger: Logger;
-  /** PEM certificate and key: HTTPS when given. */
-  tls?: { cert: Buffer; key: Buffer };
+  /** PEM certificate and key: HTTPS when given; with `ca`, client certificates are asked for. */
+  tls?: { cert: Buffer; key: Buffer; ca?: Buffer };
 }
 
 export class CommissaireServer {
   private readonly router = new Router();
   private readonly server: Server;
+  private readonly gate: AuthGate;
 
   constructor(private readonly options: ServerOptions) {
+    this.gate = gateOf(options.authenticator);
     const storage = new StorageClient(options.bus);
     clusterEndpoints(this.router, storage);
     operationEndpoints(this.router, storage, options.bus);
@@ -45,7 +47,7 @@ export class CommissaireServer {
     containerManagerEndpoints(this.router, storage);
     const handle = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
     this.server = options.tls
-      ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handle)
+      ? createHttpsServer(httpsOptions(options.tls), handle)
       : createHttpServer(handle);
   }
 
@@ -122,16 +124,11 @@ export class CommissaireServer {
     const started = performance.now();
     let status = 500;
     try {
-      const user = await this.options.authenticator.authenticate(req.headers.authorization);
-      if (!user) {
-        status = 401;
+      const verdict = await authorize(this.gate, req, path);
+      if (verdict.user === null) {
+        status = verdict.status;
         req.resume();
-        this.send(
-          res,
-          401,
-          { error: "authentication required" },
-          { "www-authenticate": 'Basic realm="commissaire"' },
-        );
+        this.send(res, verdict.status, { error: verdict.message }, verdict.headers);
         return;
       }
       const { handler, params } = this.router.match(method, path);
