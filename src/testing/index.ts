@@ -71,3 +71,4 @@ export async function waitFor<T>(
     await new Promise((resolve) => setTimeout(resolve, intervalMs)); // poll interval until the deadline
   }
 }
+export * from "./fake-executor.js";
