@@ -43,6 +43,8 @@ export interface HostCreds {
   /** Base64 of the PEM private key. */
   ssh_priv_key: string;
   remote_user: string;
+  /** Extension: the host key fingerprint recorded on first use (docs/wire-extensions.md). */
+  ssh_host_key: string;
 }
 
 export const HostCredsModel = defineModel<HostCreds>({
@@ -54,6 +56,7 @@ export const HostCredsModel = defineModel<HostCreds>({
     member("address", nonEmptyStr),
     member("ssh_priv_key", str, () => ""),
     member("remote_user", str, () => "root"),
+    member("ssh_host_key", str, () => ""),
   ],
 });
 

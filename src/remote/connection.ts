@@ -52,6 +52,7 @@ export class SshConnection {
     let seen = "";
     let refused: HostKeyChangedError | null = null;
     return new Promise((resolve, reject) => {
+      // ssh2 may report several errors for one failed attempt: the first one decides.
       const onError = (err: unknown) => {
         client.removeListener("ready", onReady);
         client.end();
@@ -61,7 +62,7 @@ export class SshConnection {
         client.removeListener("error", onError);
         resolve(new SshConnection(client, target.address, seen, options.sessionsPerConnection));
       };
-      client.once("error", onError);
+      client.on("error", onError);
       client.once("ready", onReady);
       client.connect({
         host: target.address,
