@@ -1,6 +1,7 @@
 /**
  * Per-OS command sets: the data shape and how a template becomes a command. A template names its
- * values in braces ({packages}, {service}, {version}, {package}); each value is shell-quoted, and
+ * values in lower-case braces ({packages}, {service}, {version}, {package}; rpm's %{TAGS} are left
+ * alone); each value is shell-quoted, and
  * a list (packages) becomes several quoted arguments. All of them need root: run them with sudo.
  */
 import { quote } from "./shell.js";
@@ -25,7 +26,7 @@ export type CommandName = Exclude<keyof CommandSet, "name" | "aliases">;
 
 /** The command with its values filled in and quoted; a value the template lacks is an error. */
 export function render(template: string, values: Record<string, string | string[]> = {}): string {
-  return template.replace(/\{(\w+)\}/g, (_, name: string) => {
+  return template.replace(/(?<!%)\{([a-z_]+)\}/g, (_, name: string) => {
     const value = values[name];
     if (value === undefined)
       throw new Error(`command template "${template}" needs a value for {${name}}`);

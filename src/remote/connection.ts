@@ -92,8 +92,13 @@ export class SshConnection {
   }
 
   /** Runs a command; stdin, if given, is written and closed. */
-  exec(command: string, timeoutMs: number, stdin?: Buffer | string): Promise<ExecResult> {
-    return this.withChannel(timeoutMs, `command \`${command}\``, (done, fail, hold) => {
+  exec(
+    command: string,
+    timeoutMs: number,
+    stdin?: Buffer | string,
+    label = command,
+  ): Promise<ExecResult> {
+    return this.withChannel(timeoutMs, `command \`${label}\``, (done, fail, hold) => {
       this.client.exec(command, (err, stream) => {
         if (err)
           return fail(

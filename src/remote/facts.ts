@@ -23,19 +23,18 @@ export interface HostFacts {
   bootId: string;
 }
 
+/** Few processes (each fork costs): files are read with the shell's own `read`, one awk. */
 export const FACTS_SCRIPT = [
   "LC_ALL=C; export LC_ALL",
   "if [ -r /etc/os-release ]; then . /etc/os-release; fi",
-  'echo "id=$ID"',
-  'echo "version=$VERSION_ID"',
-  "if [ -e /run/ostree-booted ]; then echo ostree=1; else echo ostree=0; fi",
-  'echo "cpus=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN)"',
-  "awk '/^MemTotal:/ { print \"memkb=\" $2 }' /proc/meminfo",
-  "df -P -B1 2>/dev/null | awk 'NR > 1 && $1 ~ /^\\/dev\\// && !seen[$1]++ { s += $2 } END { printf \"space=%.0f\\n\", s }'",
-  'echo "kernel=$(uname -r)"',
-  'echo "arch=$(uname -m)"',
-  'echo "machine_id=$(cat /etc/machine-id 2>/dev/null)"',
-  'echo "boot_id=$(cat /proc/sys/kernel/random/boot_id)"',
+  "if [ -e /run/ostree-booted ]; then o=1; else o=0; fi",
+  "b=; read -r b < /proc/sys/kernel/random/boot_id",
+  "m=; if [ -r /etc/machine-id ]; then read -r m < /etc/machine-id; fi",
+  "set -- $(uname -r -m)",
+  'printf \'id=%s\\nversion=%s\\nostree=%s\\nboot_id=%s\\nmachine_id=%s\\nkernel=%s\\narch=%s\\ncpus=%s\\n\' "$ID" "$VERSION_ID" "$o" "$b" "$m" "$1" "$2" "$(nproc)"',
+  // df's lines first (stdin), then /proc/meminfo: block devices once each, then MemTotal.
+  "df -P -B1 2>/dev/null | awk 'FNR == NR { if (FNR > 1 && $1 ~ /^\\/dev\\// && !seen[$1]++) s += $2; next }" +
+    ' /^MemTotal:/ { print "memkb=" $2 } END { printf "space=%.0f\\n", s }\' - /proc/meminfo',
 ].join("\n");
 
 const OS_ALIASES: Record<string, string> = {

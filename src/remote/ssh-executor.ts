@@ -38,11 +38,8 @@ export class SshExecutor implements RemoteExecutor {
     if (this.closed) throw new RemoteError("unreachable", this.address, "the executor was closed");
     const line = options.sudo && !this.asRoot ? withSudo(command) : command;
     const connection = await this.link.connection();
-    const result = await connection.exec(
-      line,
-      options.timeoutMs ?? this.settings.commandTimeoutMs,
-      options.stdin,
-    );
+    const timeoutMs = options.timeoutMs ?? this.settings.commandTimeoutMs;
+    const result = await connection.exec(line, timeoutMs, options.stdin, command);
     if ((options.check ?? true) && result.exitCode !== 0)
       throw new CommandFailedError(
         this.address,

@@ -45,9 +45,10 @@ export function makeKeyPair(
   };
 }
 
-/** The OpenSSH fingerprint (SHA256:...) of a public key file, as ssh-keygen prints it. */
-export function keyFingerprint(publicKeyFile: string): string {
-  return execFileSync("ssh-keygen", ["-l", "-E", "sha256", "-f", publicKeyFile], {
+/** The OpenSSH fingerprint (SHA256:...) of a key file, as ssh-keygen prints it. */
+export function keyFingerprint(keyFile: string): string {
+  return execFileSync("ssh-keygen", ["-l", "-E", "sha256", "-f", keyFile], {
     encoding: "utf8",
+    stdio: "pipe",
   }).split(" ")[1]!;
 }

@@ -26,6 +26,6 @@ export async function waitForBanner(
       alive();
       return banner(address, port);
     },
-    { timeoutMs: 20_000, intervalMs: 25, what: `sshd on ${address}:${port}` },
+    { timeoutMs: 30_000, intervalMs: 100, what: `sshd on ${address}:${port}` },
   );
 }

@@ -56,6 +56,7 @@ export class TcpProxy {
     if (this.mode === "drop") return void client.resetAndDestroy();
     const upstream = createConnection(this.target.port, this.target.address);
     for (const s of [client, upstream]) {
+      s.setNoDelay(true); // SSH's small packets must not wait for Nagle
       this.sockets.add(s);
       s.on("close", () => this.sockets.delete(s));
       s.on("error", () => {
