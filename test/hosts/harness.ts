@@ -61,14 +61,15 @@ export class TestHosts {
     const addresses = await freeAddresses(list.length);
     const hosts: TestHost[] = [];
     for (const [i, spec] of list.entries()) {
-      const address = addresses[i]!;
+      const { address, port } = addresses[i]!;
       const proxy = spec.proxy ?? true;
       const hostDir = mkdtempSync(join(tmpdir(), `commissaire-host-${address}-`));
       const options = { os: spec.os ?? "fedora", proxy, rebootDownMs: spec.rebootDownMs ?? 300 };
       hosts.push(
         new TestHost(
           address,
-          proxy ? await freePortOn(address) : 22,
+          port,
+          proxy ? await freePortOn(address) : port,
           hostDir,
           options,
           user,
@@ -104,6 +105,7 @@ export class TestHosts {
     assertLoopback(host.address);
     return {
       address: host.address,
+      ...(host.port === 22 ? {} : { port: host.port }),
       sshPrivKey: this.sshPrivKey,
       remoteUser: TEST_USER,
       sshHostKey: "",
@@ -167,18 +169,27 @@ function freePortOn(address: string): Promise<number> {
   });
 }
 
-/** n addresses 127.A.B.C whose port 22 is free; A and B random, so parallel runs do not meet. */
-async function freeAddresses(n: number): Promise<string[]> {
-  const found: string[] = [];
+/**
+ * n addresses 127.A.B.C (A, B random, so parallel runs do not meet) with the port each host
+ * listens on: 22, as real hosts, unless something holds port 22 on every address (a system sshd
+ * on 0.0.0.0:22); then a free port of each address.
+ */
+async function freeAddresses(n: number): Promise<{ address: string; port: number }[]> {
+  const found: { address: string; port: number }[] = [];
   const a = 100 + Math.floor(Math.random() * 100);
   let b = Math.floor(Math.random() * 200);
+  let refused = 0;
   for (let c = 1; found.length < n; c++) {
     if (c > 254) {
       c = 1;
       b = (b + 1) % 256;
     }
     const address = `127.${a}.${b}.${c}`;
-    if (await canListen(address, 22)) found.push(address);
+    if (refused < 20 && !(await canListen(address, 22))) {
+      refused++;
+      continue;
+    }
+    found.push({ address, port: refused < 20 ? 22 : await freePortOn(address) });
   }
   return found;
 }

@@ -36,7 +36,6 @@ export interface TestHostOptions {
 }
 
 export class TestHost {
-  readonly port = 22;
   private child: ChildProcess | null = null;
   private namespace: string | null = null;
   private output = "";
@@ -45,6 +44,8 @@ export class TestHost {
 
   constructor(
     readonly address: string,
+    /** The host's SSH port: 22 unless the machine holds it (see harness.ts). */
+    readonly port: number,
     /** Where sshd listens: the address itself, or a side port behind the proxy. */
     private readonly sshdPort: number,
     readonly dir: string,
@@ -52,7 +53,7 @@ export class TestHost {
     private readonly user: { uid: number; gid: number },
     private readonly clientPublicKey: string,
   ) {
-    this.proxy = options.proxy ? new TcpProxy(address, 22, { address, port: sshdPort }) : null;
+    this.proxy = options.proxy ? new TcpProxy(address, port, { address, port: sshdPort }) : null;
   }
 
   get os(): TestOs {
