@@ -39,7 +39,13 @@ export class SshConnection {
   ) {
     this.sessions = new Limiter(sessions);
     client.on("close", () => this.fail(new RemoteError("unreachable", address, "connection lost")));
-    client.on("error", (err) => this.fail(connectError(address, err)));
+    client.on("error", (err: Error & { level?: string }) => {
+      const why =
+        err.level === "client-timeout"
+          ? "the host stopped answering (keepalive timed out)"
+          : `connection lost: ${err.message}`;
+      this.fail(new RemoteError("unreachable", address, why));
+    });
   }
 
   static open(target: RemoteTarget, options: ConnectionOptions): Promise<SshConnection> {
@@ -101,9 +107,7 @@ export class SshConnection {
     return this.withChannel(timeoutMs, `command \`${label}\``, (done, fail, hold) => {
       this.client.exec(command, (err, stream) => {
         if (err)
-          return fail(
-            new RemoteError("unreachable", this.address, `cannot start a session: ${err.message}`),
-          );
+          return fail(new ChannelRefused(this.address, `cannot start a session: ${err.message}`));
         const out: Buffer[] = [];
         const errOut: Buffer[] = [];
         stream.on("data", (d: Buffer) => out.push(d));
@@ -126,10 +130,7 @@ export class SshConnection {
   sftp<T>(timeoutMs: number, what: string, work: (sftp: SFTPWrapper) => Promise<T>): Promise<T> {
     return this.withChannel(timeoutMs, what, (done, fail, hold) => {
       this.client.sftp((err, sftp) => {
-        if (err)
-          return fail(
-            new RemoteError("unreachable", this.address, `cannot start SFTP: ${err.message}`),
-          );
+        if (err) return fail(new ChannelRefused(this.address, `cannot start SFTP: ${err.message}`));
         hold(() => sftp.end());
         work(sftp)
           .then(done, fail)
@@ -149,44 +150,71 @@ export class SshConnection {
     for (const reject of this.inFlight) reject(err);
   }
 
-  /** One channel under the session limit, with a deadline and a clean end if the link drops. */
+  /**
+   * One channel under the session limit, with a deadline (waiting for a slot included) and a
+   * clean end if the link drops. A channel the server refuses (its MaxSessions lower than ours,
+   * or a closed session not yet freed on its side) is asked for again shortly, while time remains.
+   */
   private async withChannel<T>(
     timeoutMs: number,
     what: string,
     start: ChannelStart<T>,
   ): Promise<T> {
-    const release = await this.sessions.acquire();
-    try {
-      if (this.lost) throw this.lost;
-      return await new Promise<T>((resolve, reject) => {
-        let stop = () => {};
-        const settle = (f: () => void) => {
-          clearTimeout(timer);
-          this.inFlight.delete(onLost);
-          f();
-        };
-        const timer = setTimeout(() => {
-          settle(() =>
-            reject(
-              new RemoteError("timeout", this.address, `${what} timed out after ${timeoutMs} ms`),
-            ),
-          );
-          stop();
-        }, timeoutMs);
-        const onLost = (err: RemoteError) =>
-          settle(() => reject(new RemoteError(err.kind, this.address, `${what}: ${err.reason}`)));
-        this.inFlight.add(onLost);
-        start(
-          (v) => settle(() => resolve(v)),
-          (e) => settle(() => reject(e)),
-          (s) => {
-            stop = s;
-          },
-        );
-      });
-    } finally {
-      release();
+    const deadline = Date.now() + timeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      const backoff = Math.min(10 * 2 ** attempt, 250);
+      const release = await this.sessions.acquire();
+      try {
+        if (this.lost) throw this.lost;
+        return await this.attempt(Math.max(1, deadline - Date.now()), timeoutMs, what, start);
+      } catch (err) {
+        if (!(err instanceof ChannelRefused) || Date.now() + backoff >= deadline) throw err;
+      } finally {
+        release();
+      }
+      await new Promise((resolve) => setTimeout(resolve, backoff)); // before asking the server again
     }
+  }
+
+  private attempt<T>(
+    remainingMs: number,
+    timeoutMs: number,
+    what: string,
+    start: ChannelStart<T>,
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let stop = () => {};
+      const settle = (f: () => void) => {
+        clearTimeout(timer);
+        this.inFlight.delete(onLost);
+        f();
+      };
+      const timer = setTimeout(() => {
+        settle(() =>
+          reject(
+            new RemoteError("timeout", this.address, `${what} timed out after ${timeoutMs} ms`),
+          ),
+        );
+        stop();
+      }, remainingMs);
+      const onLost = (err: RemoteError) =>
+        settle(() => reject(new RemoteError(err.kind, this.address, `${what}: ${err.reason}`)));
+      this.inFlight.add(onLost);
+      start(
+        (v) => settle(() => resolve(v)),
+        (e) => settle(() => reject(e)),
+        (s) => {
+          stop = s;
+        },
+      );
+    });
+  }
+}
+
+/** The server would not open a channel now; worth asking again. */
+class ChannelRefused extends RemoteError {
+  constructor(address: string, reason: string) {
+    super("unreachable", address, reason);
   }
 }
 

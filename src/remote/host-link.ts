@@ -16,6 +16,7 @@ export class HostLink {
   private pending: Promise<SshConnection> | null = null;
   private releaseSlot: (() => void) | null = null;
   private pinnedKey: string;
+  private pastSessionsPeak = 0;
 
   constructor(
     readonly target: RemoteTarget,
@@ -24,6 +25,11 @@ export class HostLink {
     private readonly logger: Logger,
   ) {
     this.pinnedKey = target.sshHostKey ?? "";
+  }
+
+  /** The most channels ever open at once on one connection of this link. */
+  get sessionsPeak(): number {
+    return Math.max(this.pastSessionsPeak, this.current?.sessionsInUse.peak ?? 0);
   }
 
   get hostKey(): string {
@@ -41,7 +47,7 @@ export class HostLink {
 
   private async connect(): Promise<SshConnection> {
     const address = this.target.address;
-    this.current = null;
+    this.forget();
     this.releaseSlot ??= await this.slots.acquire();
     const started = Date.now();
     try {
@@ -66,9 +72,14 @@ export class HostLink {
     }
   }
 
+  private forget(): void {
+    this.pastSessionsPeak = this.sessionsPeak;
+    this.current = null;
+  }
+
   close(): void {
     this.current?.close();
-    this.current = null;
+    this.forget();
     this.releaseSlot?.();
     this.releaseSlot = null;
   }

@@ -14,6 +14,7 @@ export class SshPool implements RemoteConnector {
   readonly settings: RemoteSettings;
   private readonly slots: Limiter;
   private readonly links = new Map<string, HostLink>();
+  private closedSessionsPeak = 0;
 
   constructor(
     settings: Partial<RemoteSettings> = {},
@@ -27,9 +28,11 @@ export class SshPool implements RemoteConnector {
       );
   }
 
-  /** Connections open now and the most ever open at once. */
-  get connections(): { open: number; peak: number } {
-    return { open: this.slots.inUse, peak: this.slots.peak };
+  /** Connections open now, the most ever open at once, the most channels on one connection. */
+  get connections(): { open: number; peak: number; sessionsPeak: number } {
+    const links = [...this.links.values()];
+    const sessionsPeak = Math.max(this.closedSessionsPeak, ...links.map((l) => l.sessionsPeak));
+    return { open: this.slots.inUse, peak: this.slots.peak, sessionsPeak };
   }
 
   async open(target: RemoteTarget): Promise<RemoteExecutor> {
@@ -48,6 +51,7 @@ export class SshPool implements RemoteConnector {
     const release = () => {
       if (--link.refs > 0) return;
       link.close();
+      this.closedSessionsPeak = Math.max(this.closedSessionsPeak, link.sessionsPeak);
       if (this.links.get(key) === link) this.links.delete(key);
     };
     try {

@@ -131,7 +131,7 @@ describe("SSH executor on test hosts", () => {
         (await Promise.all(runs)).map((r) => r.stdout),
         runs.map((_, i) => `${i}\n`),
       );
-      assert.deepEqual(pool.inner.connections, { open: 1, peak: 1 });
+      assert.deepEqual(pool.inner.connections, { open: 1, peak: 1, sessionsPeak: 8 });
       assert.equal(first.hostKey, hosts.at(2).hostKeyFingerprint());
     } finally {
       await first.close();
@@ -184,6 +184,24 @@ describe("SSH executor on test hosts", () => {
     } finally {
       host.refuseKey(false);
       await host.setReachability("pass");
+      await pool.close();
+    }
+  });
+
+  test("a host that goes silent on an open connection is dropped by keepalive", async () => {
+    const host = hosts.at(3);
+    const pool = hosts.pool({ keepaliveIntervalMs: 200, keepaliveCountMax: 2 });
+    const ex = await pool.open(hosts.target(host));
+    try {
+      await host.setReachability("blackhole");
+      await rejectsWith(
+        ex.run("true", { timeoutMs: 60_000 }),
+        "unreachable",
+        /command `true`: the host stopped answering \(keepalive timed out\)/,
+      );
+    } finally {
+      await host.setReachability("pass");
+      await ex.close();
       await pool.close();
     }
   });
