@@ -22,6 +22,7 @@ import { SshPool } from "../../src/remote/pool.js";
 import type { RemoteSettings } from "../../src/remote/settings.js";
 import { ensureTestUser, makeKeyPair, TEST_USER } from "./accounts.js";
 import { assertLoopback, guarded } from "./guard.js";
+import { Launcher } from "./launcher.js";
 import { killNamespaces } from "./namespace.js";
 import type { TestOs } from "./os-release.js";
 import { TestHost } from "./test-host.js";
@@ -49,6 +50,7 @@ export class TestHosts {
     readonly sshPrivKey: string,
     /** The private key file, for the plain `ssh` client. */
     readonly privateKeyFile: string,
+    private readonly launcher: Launcher,
   ) {}
 
   /** Starts one host per spec, all in parallel; a number starts that many fedora hosts. */
@@ -59,6 +61,7 @@ export class TestHosts {
     const dir = mkdtempSync(join(tmpdir(), "commissaire-hosts-"));
     const key = makeKeyPair(dir, "client_key");
     const addresses = await freeAddresses(list.length);
+    const launcher = new Launcher();
     const hosts: TestHost[] = [];
     for (const [i, spec] of list.entries()) {
       const { address, port } = addresses[i]!;
@@ -74,10 +77,17 @@ export class TestHosts {
           options,
           user,
           key.publicKey,
+          launcher,
         ),
       );
     }
-    const harness = new TestHosts(hosts, dir, key.pem.toString("base64"), key.privateFile);
+    const harness = new TestHosts(
+      hosts,
+      dir,
+      key.pem.toString("base64"),
+      key.privateFile,
+      launcher,
+    );
     live.add(harness);
     try {
       await Promise.all(
@@ -145,6 +155,7 @@ export class TestHosts {
   async destroy(): Promise<void> {
     for (const w of this.watchers) w.close();
     await Promise.all(this.hosts.map((h) => h.destroy()));
+    await this.launcher.close();
     rmSync(this.dir, { recursive: true, force: true });
     live.delete(this);
   }

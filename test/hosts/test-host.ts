@@ -4,7 +4,6 @@
  * /tmp, /var/tmp, /dev/shm and /proc/sys/kernel/random/boot_id are private to it. Logins are as
  * the unprivileged TEST_USER, so nothing a remote command does reaches the machine.
  */
-import type { ChildProcess } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import {
   chmodSync,
@@ -16,12 +15,14 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { startProcess } from "../helpers/servers.js";
-import { keyFingerprint, TEST_USER } from "./accounts.js";
+import { waitFor } from "../../src/testing/index.js";
+import { keyFingerprint } from "./accounts.js";
 import { waitForBanner } from "./banner.js";
+import { isRunning, type Launcher } from "./launcher.js";
 import { killNamespaces, mountNamespace } from "./namespace.js";
 import { osRelease, type TestOs } from "./os-release.js";
 import { type ProxyMode, TcpProxy } from "./proxy.js";
+import { namespaceScript, sshdConfig } from "./sshd-files.js";
 import { STUB_NAMES, stubScript } from "./stub.js";
 
 /** Directories under /etc a service may write, owned by the login user so sudo-less writes work. */
@@ -36,9 +37,8 @@ export interface TestHostOptions {
 }
 
 export class TestHost {
-  private child: ChildProcess | null = null;
+  private pid: number | null = null;
   private namespace: string | null = null;
-  private output = "";
   readonly proxy: TcpProxy | null;
   private rebooting: Promise<void> | null = null;
 
@@ -52,6 +52,7 @@ export class TestHost {
     readonly options: TestHostOptions,
     private readonly user: { uid: number; gid: number },
     private readonly clientPublicKey: string,
+    private readonly launcher: Launcher,
   ) {
     this.proxy = options.proxy ? new TcpProxy(address, port, { address, port: sshdPort }) : null;
   }
@@ -80,84 +81,41 @@ export class TestHost {
     writeFileSync(d("boot_id"), `${randomUuid()}\n`, { mode: 0o644 });
     this.newHostKey();
     this.refuseKey(false);
-    writeFileSync(
-      d("sshd_config"),
-      [
-        `ListenAddress ${this.address}:${this.sshdPort}`,
-        "PidFile none",
-        "HostKey /usr/local/ssh_host_key",
-        "AuthorizedKeysFile /usr/local/authorized_keys",
-        "StrictModes no",
-        "UsePAM no",
-        "PasswordAuthentication no",
-        "KbdInteractiveAuthentication no",
-        "PubkeyAuthentication yes",
-        `AllowUsers ${TEST_USER}`,
-        "PermitRootLogin no",
-        "UseDNS no",
-        "PrintMotd no",
-        "PrintLastLog no",
-        "MaxStartups 100:30:200",
-        "LogLevel ERROR",
-        "KexAlgorithms curve25519-sha256,curve25519-sha256@libssh.org",
-        "Subsystem sftp internal-sftp",
-        "",
-      ].join("\n"),
-    );
+    writeFileSync(d("sshd_config"), sshdConfig(this.address, this.sshdPort));
+    writeFileSync(d("namespace.sh"), namespaceScript(this.dir, this.os === "atomic"));
   }
 
   /** Starts sshd in a new mount namespace; resolves once it answers with its banner. */
   async start(): Promise<void> {
-    if (this.child) return;
-    const script = [
-      "set -e",
-      `mount -t overlay overlay -o lowerdir=/etc,upperdir=${this.dir}/etc-upper,workdir=${this.dir}/etc-work /etc`,
-      `mount --bind ${this.dir} /usr/local`,
-      "mount --bind /usr/local/boot_id /proc/sys/kernel/random/boot_id",
-      "mount -t tmpfs -o mode=755 tmpfs /run",
-      "mkdir -p /run/sshd",
-      this.os === "atomic" ? "touch /run/ostree-booted" : ":",
-      "for d in /tmp /var/tmp /dev/shm; do mount -t tmpfs -o mode=1777 tmpfs $d; done",
-      "exec /usr/sbin/sshd -D -e -f /usr/local/sshd_config",
-    ].join("\n");
-    // pdeathsig: sshd dies with the test process even when that one is killed outright.
-    const child = startProcess("setpriv", [
-      "--pdeathsig",
-      "SIGKILL",
-      "--",
-      "unshare",
-      "--mount",
-      "--propagation",
-      "private",
-      "sh",
-      "-c",
-      script,
-    ]);
-    this.child = child;
-    this.output = "";
-    child.stderr!.on("data", (d) => (this.output += d));
-    child.once("exit", () => {
-      if (this.child === child) this.child = null;
-    });
+    if (this.pid) return;
+    const log = join(this.dir, "sshd.log");
+    writeFileSync(log, "");
+    const pid = await this.launcher.start(this.dir);
+    this.pid = pid;
     await waitForBanner(this.address, this.sshdPort, () => {
-      if (child.exitCode !== null || child.signalCode !== null)
-        throw new Error(`sshd of test host ${this.address} exited: ${this.output.trim()}`);
+      if (!isRunning(pid))
+        throw new Error(
+          `sshd of test host ${this.address} exited: ${readFileSync(log, "utf8").trim()}`,
+        );
     });
-    this.namespace = mountNamespace(child.pid!);
+    this.namespace = mountNamespace(pid);
     await this.proxy?.listen();
   }
 
   /** Kills everything in the host's namespace (sshd, sessions, stubs), like pulling the plug. */
   async stop(): Promise<void> {
-    const child = this.child;
+    const pid = this.pid;
     if (this.namespace) killNamespaces(new Set([this.namespace]));
     this.namespace = null;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGKILL");
-      await exited;
+    this.pid = null;
+    if (pid) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // gone already
+      }
+      await waitFor(() => !isRunning(pid), { what: `sshd ${pid} of ${this.address} to exit` });
     }
-    this.child = null;
     this.proxy?.cutAll();
   }
 

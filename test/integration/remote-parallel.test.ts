@@ -16,7 +16,6 @@ test("50 hosts in parallel under a limit of 10 connections", async () => {
       hosts.hosts.map(async (host) => {
         const ex = await pool.open(hosts.target(host));
         try {
-          await ex.run("systemctl is-active sshd");
           return await ex.facts();
         } finally {
           await ex.close();
@@ -31,7 +30,6 @@ test("50 hosts in parallel under a limit of 10 connections", async () => {
     assert.equal(new Set(facts.map((f) => f.machineId)).size, 50);
     assert.equal(pool.inner.connections.peak, 10, "the limit was reached and held");
     assert.equal(pool.inner.connections.open, 0);
-    for (const host of hosts.hosts) assert.deepEqual(host.calls(), ["systemctl is-active sshd"]);
   } finally {
     await pool.close();
   }
