@@ -39,6 +39,12 @@ const live = new Set<TestHosts>();
 process.on("exit", () => {
   for (const hosts of live) hosts.killNow();
 });
+// Stopped by a signal (a runner's timeout, Ctrl-C): the same cleanup, then the usual exit status.
+for (const [signal, code] of [
+  ["SIGTERM", 143],
+  ["SIGINT", 130],
+] as const)
+  process.on(signal, () => process.exit(code));
 
 export class TestHosts {
   private readonly watchers: FSWatcher[] = [];
@@ -145,11 +151,13 @@ export class TestHosts {
     this.watchers.push(watcher);
   }
 
-  /** Synchronous last-resort cleanup (process exit): kill every host's processes. */
+  /** Synchronous last-resort cleanup (process exit): kill every host's processes, remove dirs. */
   killNow(): void {
     killNamespaces(
       new Set(this.hosts.map((h) => h.runningNamespace).filter((n): n is string => !!n)),
     );
+    for (const dir of [this.dir, ...this.hosts.map((h) => h.dir)])
+      rmSync(dir, { recursive: true, force: true });
   }
 
   async destroy(): Promise<void> {
