@@ -65,9 +65,14 @@ function sshFacts(t: RemoteTarget): Promise<void> {
     let err = "";
     child.stdout!.on("data", (d) => (out += d));
     child.stderr!.on("data", (d) => (err += d));
-    child.once("exit", (code) => {
+    // "close", not "exit": the output is only complete once the pipes are closed.
+    child.once("close", (code) => {
       if (code !== 0) return reject(new Error(`ssh ${t.address} exited ${code}: ${err}`));
-      parseFacts(t.address, out);
+      try {
+        parseFacts(t.address, out, err);
+      } catch (e) {
+        return reject(e);
+      }
       resolve();
     });
   });
@@ -121,7 +126,7 @@ async function main(): Promise<void> {
   );
 }
 
-/** RSS added per open connection (ssh2: this process; openssh: one ssh process each). */
+/** Memory per open connection (ssh2: heap and buffers of this process; openssh: one ssh process's RSS). */
 async function memoryPerConnection(pool: SshPool): Promise<number> {
   const targets = job.targets.slice(0, job.holdOpen);
   if (job.client === "openssh") {
@@ -142,13 +147,17 @@ async function memoryPerConnection(pool: SshPool): Promise<number> {
     await Promise.all(children.map((c) => new Promise((r) => c.once("exit", r))));
     return rss.reduce((a, b) => a + b, 0) / rss.length;
   }
+  // Heap and buffers (after a collection), not RSS: RSS moves in arenas, not per connection.
   const gc = (globalThis as { gc?: () => void }).gc;
-  gc?.();
-  const base = process.memoryUsage().rss;
+  const used = () => {
+    gc?.();
+    const m = process.memoryUsage();
+    return m.heapUsed + m.external;
+  };
+  const base = used();
   const executors = await Promise.all(targets.map((t) => pool.open(t)));
   await Promise.all(executors.map((e) => e.run("true")));
-  gc?.();
-  const held = process.memoryUsage().rss;
+  const held = used();
   await Promise.all(executors.map((e) => e.close()));
   return (held - base) / 1024 / targets.length;
 }

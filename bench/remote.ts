@@ -48,7 +48,7 @@ export async function remoteBench(
       targets: hosts.hosts.map((h) => hosts.target(h)),
       concurrency: 20,
       keyFile: hosts.privateKeyFile,
-      holdOpen: Math.min(count, 20),
+      holdOpen: count,
     };
     const ours = await load({ ...job, client: "ssh2" });
     const plain = await load({ ...job, client: "openssh" });
@@ -62,7 +62,7 @@ export async function remoteBench(
       row("plain ssh (baseline)", plain),
       `ratios to plain ssh: wall x${f(ours.wallMs / plain.wallMs, 2)}, p50 x${f(ours.p50Ms / plain.p50Ms, 2)}, ` +
         `p99 x${f(ours.p99Ms / plain.p99Ms, 2)}, CPU/host x${f(ours.cpuUsPerHost / plain.cpuUsPerHost, 2)}, ` +
-        `memory/connection x${f(ours.rssPerConnectionKb / plain.rssPerConnectionKb, 3)} (ssh: RSS of one ssh process each)`,
+        `memory/connection x${f(ours.rssPerConnectionKb / plain.rssPerConnectionKb, 3)} (ours: heap + buffers per connection; ssh: RSS of its process per connection)`,
     ];
     return { lines, figures: { hosts: count, startMs, ssh2: ours, openssh: plain } };
   } finally {

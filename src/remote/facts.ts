@@ -50,7 +50,8 @@ export function osName(id: string, ostree: boolean): string {
   return OS_ALIASES[id] ?? id;
 }
 
-export function parseFacts(address: string, output: string): HostFacts {
+/** `stderr`, if given, is quoted in the error when the answer is incomplete (what the host said). */
+export function parseFacts(address: string, output: string, stderr = ""): HostFacts {
   const values = new Map<string, string>();
   for (const line of output.split("\n")) {
     const at = line.indexOf("=");
@@ -63,7 +64,8 @@ export function parseFacts(address: string, output: string): HostFacts {
       throw new RemoteError(
         "command-failed",
         address,
-        `facts: "${key}" is missing or not a number in the host's answer`,
+        `facts: "${key}" is missing or not a number in the host's answer` +
+          (stderr.trim() ? ` (it said: ${stderr.trim().split("\n").slice(-2).join(" / ")})` : ""),
       );
     return n;
   };

@@ -77,8 +77,8 @@ export class SshExecutor implements RemoteExecutor {
   }
 
   async facts(options: { timeoutMs?: number } = {}): Promise<HostFacts> {
-    const { stdout } = await this.run(FACTS_SCRIPT, options);
-    return parseFacts(this.address, stdout);
+    const { stdout, stderr } = await this.run(FACTS_SCRIPT, options);
+    return parseFacts(this.address, stdout, stderr);
   }
 
   async close(): Promise<void> {
