@@ -2,7 +2,8 @@
  * `npm run bench [-- --quick]`: the bus and the storage service against the physical limit, in one
  * run. Starts its own redis-server and etcd on free loopback ports; every figure is also given as
  * a ratio to a baseline measured in the same run (a raw Redis round trip, a raw etcd put/get).
- * Prints a table and writes it as JSON under bench/results/.
+ * Prints a table and writes it as JSON under bench/results/. Then the remote layer against plain
+ * `ssh` on sshd test hosts (bench/remote.ts).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,6 +13,7 @@ import { Bus } from "../src/bus/bus.js";
 import { EtcdServer, RedisServer } from "../test/helpers/servers.js";
 import { authBench } from "./auth.js";
 import { cpuMicros, Proc, rssMb, runLoad, SCRIPTS } from "./processes.js";
+import { remoteBench } from "./remote.js";
 
 const quick = process.argv.includes("--quick");
 const DURATION = quick ? 700 : 4000;
@@ -248,6 +250,8 @@ async function main(): Promise<void> {
     await stopAll(storage);
     notes.push(...(await authBench(quick)));
     printTable();
+    const remote = await remoteBench(quick);
+    console.log(`\n${remote.lines.join("\n")}`);
     const dir = join(fileURLToPath(new URL("../../bench/results/", import.meta.url)));
     mkdirSync(dir, { recursive: true });
     const file = join(
@@ -256,7 +260,7 @@ async function main(): Promise<void> {
     );
     writeFileSync(
       file,
-      `${JSON.stringify({ quick, node: process.version, rows, notes }, null, 2)}\n`,
+      `${JSON.stringify({ quick, node: process.version, rows, notes, remote: remote.figures }, null, 2)}\n`,
     );
     console.log(`\nwritten: ${file}`);
   } finally {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command (npm test): installs what the tests need, builds, lints and runs every test.
 # Integration tests start their own redis-server, etcd, Custodia and kombu peers on free loopback
-# ports (Custodia on a Unix socket in a temporary directory) and stop them by PID when they
+# ports (Custodia on a Unix socket in a temporary directory), and sshd test hosts on 127.x.y.z
+# addresses in mount namespaces of their own (test/hosts/README.md), and stop them when they
 # finish, so nothing needs to be running beforehand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,12 @@ command -v etcd >/dev/null || missing+=(etcd-server)
 command -v etcdctl >/dev/null || missing+=(etcd-client)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v custodia >/dev/null || missing+=(custodia)
+# sshd test hosts: Debian's OpenSSH server, the plain client (benchmark baseline), ssh-keygen;
+# unshare and setpriv (util-linux), useradd (passwd) for the unprivileged login user.
+[ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+command -v ssh >/dev/null && command -v ssh-keygen >/dev/null || missing+=(openssh-client)
+command -v unshare >/dev/null && command -v setpriv >/dev/null || missing+=(util-linux)
+command -v useradd >/dev/null || missing+=(passwd)
 # kombu peers run on Debian's own interpreter, whatever python3 comes first on PATH.
 [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import kombu, redis" 2>/dev/null || missing+=(python3 python3-kombu python3-redis)
 if ((${#missing[@]})); then

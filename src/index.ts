@@ -54,6 +54,7 @@ export {
   type ValidationIssue,
   WatcherRecord,
 } from "./models/index.js";
+export * from "./remote/index.js";
 export type { MessageContext } from "./service/context.js";
 export type { ServiceBuildContext, ServiceDefinition } from "./service/definition.js";
 export { type HandlerWithParams, type NamedParams, withParams } from "./service/handler.js";

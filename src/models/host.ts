@@ -38,6 +38,8 @@ export const HostCreds = defineModel({
     /** Base64 of the PEM private key. */
     ssh_priv_key: withDefault(str, () => ""),
     remote_user: withDefault(str, () => "root"),
+    /** Extension: the host key fingerprint recorded on first use (docs/wire-extensions.md). */
+    ssh_host_key: withDefault(str, () => ""),
   },
 });
 export type HostCreds = ModelOf<typeof HostCreds>;

@@ -3,6 +3,7 @@
  * (`import { startTestService } from "commissaire-ts/testing"`).
  */
 export { type CallHandlerOptions, callHandler } from "./call-handler.js";
+export * from "./fake-executor.js";
 export { NotificationRecorder, type StorageNotification } from "./notifications.js";
 export {
   memoryBus,

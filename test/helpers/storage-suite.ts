@@ -273,6 +273,7 @@ export function storageSuite(
         address: "192.0.2.30",
         ssh_priv_key: "UFJJVkFURSBLRVk=",
         remote_user: "root",
+        ssh_host_key: "",
       });
       // A later notification proves the earlier ones (there were none for HostCreds) were delivered.
       await call("save", { model_type_name: "Cluster", model_json_data: { name: "after-creds" } });

@@ -35,6 +35,7 @@ test("defaults of every model", () => {
     address: "a",
     ssh_priv_key: "",
     remote_user: "root",
+    ssh_host_key: "",
   });
   assert.deepEqual(Cluster.create({ name: "c" }), {
     name: "c",
@@ -201,11 +202,16 @@ test("list models: items validated with their index; the JSON form is the bare a
 
 test("safe form drops hidden members; secrets never appear in messages", () => {
   const creds = HostCreds.parse({ address: "a", ssh_priv_key: "S0VZ" });
-  assert.deepEqual(HostCreds.toSafeJson(creds), { address: "a", remote_user: "root" });
+  assert.deepEqual(HostCreds.toSafeJson(creds), {
+    address: "a",
+    remote_user: "root",
+    ssh_host_key: "",
+  });
   assert.deepEqual(HostCreds.toJson(creds), {
     address: "a",
     ssh_priv_key: "S0VZ",
     remote_user: "root",
+    ssh_host_key: "",
   });
   assert.equal(HostCreds.secret, true);
   assert.equal(Host.secret, false);

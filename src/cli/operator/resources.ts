@@ -82,7 +82,9 @@ export function clusterCommand(): Command {
 }
 
 export function hostCommand(): Command {
-  const host = new Command("host").description("hosts: create, get, list, delete, status");
+  const host = new Command("host").description(
+    "hosts: create, get, list, delete, status, forget-key",
+  );
   const create = verb(host, "create", "add a host (its SSH key is stored as a secret)")
     .argument("<address>")
     .requiredOption("--ssh-key-file <path>", "the host's SSH private key (PEM)")
@@ -138,6 +140,23 @@ export function hostCommand(): Command {
             last_check: s.host.last_check,
             container_manager: s.container_manager,
           });
+    }),
+  );
+  const forget = verb(
+    host,
+    "forget-key",
+    "forget the host key recorded on first use (after a reinstall): the next connection records the new one",
+  ).argument("<address>");
+  forget.action((address: string) =>
+    withClient(forget, async (client, json) => {
+      const r = await client.request<{ forgotten: string }>(
+        "DELETE",
+        `api/v0/host/${enc(address)}/hostkey`,
+      );
+      if (json) return jsonText(r);
+      return r.forgotten
+        ? `host ${address}: forgot host key ${r.forgotten}; the next connection records the key it sees`
+        : `host ${address}: no host key was recorded`;
     }),
   );
   const remove = verb(

@@ -104,6 +104,16 @@ export function hostEndpoints(
     };
   });
 
+  // Extension (docs/remote.md): forget the host key recorded on first use, after a reinstall.
+  router.on("DELETE", "/api/v0/host/{address}/hostkey", async ({ params }) => {
+    const address = params.address!;
+    await mustGet(address);
+    const creds = await orNull(storage.get(HostCreds, { address }));
+    if (!creds) throw new HttpError(404, `no credentials are stored for host ${address}`);
+    await storage.save(HostCreds, { ...creds, ssh_host_key: "" });
+    return { status: 200, body: { address, forgotten: creds.ssh_host_key } };
+  });
+
   router.on("GET", "/api/v0/host/{address}/status", async ({ params }) => {
     const host = await mustGet(params.address!);
     return {

@@ -1,0 +1,13 @@
+/** Red Hat Enterprise Linux (os-release ID rhel; "redhat" is accepted too): yum. */
+import type { CommandSet } from "../command-set.js";
+
+export const commands: CommandSet = {
+  name: "rhel",
+  aliases: ["redhat"],
+  packageUpdate: "yum -y update",
+  packageInstall: "yum -y install {packages}",
+  serviceEnable: "systemctl enable {service}",
+  serviceRestart: "systemctl restart {service}",
+  reboot: "systemctl reboot",
+  versionQuery: "rpm -q --queryformat '%{VERSION}-%{RELEASE}\\n' {package}",
+};
