@@ -109,10 +109,13 @@ export async function runService(
     if (err instanceof BusConnectError) logger.error({ err: err.message }, "bus unreachable");
     return reportFatal(program, err);
   }
+  // Listening for the stop signal before starting: a SIGTERM that arrives while the service
+  // starts stops it gracefully once started, instead of killing the process mid-start.
+  const stopSignal = waitForStopSignal(logger);
   try {
     const service = await definition.create({ bus: opened, config, logger, logging });
     await service.start();
-    const signal = await waitForStopSignal(logger);
+    const signal = await stopSignal;
     logger.info({ signal }, `${definition.name}: stopping`);
     const result = await service.stop();
     const clean = (result as { clean?: unknown } | undefined)?.clean !== false;

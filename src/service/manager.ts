@@ -131,8 +131,9 @@ export class ServiceManager {
 
   /** Starts the workers and runs until SIGTERM/SIGINT; resolves to the exit code. */
   async run(): Promise<number> {
+    const stopSignal = waitForStopSignal(this.options.logger);
     this.start();
-    const signal = await waitForStopSignal(this.options.logger);
+    const signal = await stopSignal;
     this.options.logger.info({ signal }, "stopping all workers");
     return this.stop();
   }

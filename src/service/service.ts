@@ -248,8 +248,9 @@ export abstract class CommissaireService implements Subscriber {
    * the stop was clean, 1 when some work had to be put back.
    */
   async run(stopTimeoutMs = DEFAULT_STOP_TIMEOUT_MS): Promise<number> {
+    const stopSignal = waitForStopSignal(this.logger);
     await this.start();
-    const signal = await waitForStopSignal(this.logger);
+    const signal = await stopSignal;
     this.logger.info({ signal }, "stopping");
     const result = await this.stop(stopTimeoutMs);
     return result.clean ? 0 : 1;
