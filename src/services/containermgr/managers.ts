@@ -1,0 +1,119 @@
+/**
+ * The container managers a service knows, by name: built from the stored ContainerManagerConfigs
+ * and kept current. A notification carries the safe form (its secret options hidden), so on each
+ * one the full record is read with storage.get; a manager is rebuilt only when its record changed.
+ * Work on one name is done in order, so a slow read for an update never revives a deleted manager.
+ */
+import type { Logger } from "../../base/logger.js";
+import { StorageLookupError } from "../../bus/errors.js";
+import { ConfigError } from "../../config/errors.js";
+import {
+  type ContainerManager,
+  createManager,
+  managerError,
+  Reason,
+} from "../../containermgr/index.js";
+import { ContainerManagerConfig } from "../../models/index.js";
+import type { StorageClient } from "../../storage/client.js";
+
+interface Entry {
+  /** The record it was built from (full form), to tell a change from a repeat. */
+  record: string;
+  manager?: ContainerManager;
+  /** Why the record could not become a manager (a ConfigError's message, no secret in it). */
+  problem?: string;
+}
+
+export class ManagerSet {
+  private readonly entries = new Map<string, Entry>();
+  private readonly queues = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly storage: StorageClient,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The names known (built or refused). */
+  names(): string[] {
+    return [...this.entries.keys()].sort();
+  }
+
+  /** The manager of that name, or -20001 saying why there is none. */
+  get(name: string): ContainerManager {
+    const entry = this.entries.get(name);
+    if (entry?.manager) return entry.manager;
+    if (entry?.problem) throw managerError(name, null, Reason.BAD_CONFIGURATION, entry.problem);
+    throw managerError(
+      name,
+      null,
+      Reason.UNKNOWN_MANAGER,
+      `container manager "${name}" does not exist`,
+    );
+  }
+
+  /** Runs work for one name after the work already queued for it. */
+  private inOrder(name: string, work: () => Promise<void>): Promise<void> {
+    const next = (this.queues.get(name) ?? Promise.resolve()).then(work, work);
+    const tracked = next.finally(() => {
+      if (this.queues.get(name) === tracked) this.queues.delete(name);
+    });
+    this.queues.set(name, tracked);
+    return next;
+  }
+
+  private apply(config: ContainerManagerConfig): void {
+    const record = JSON.stringify(ContainerManagerConfig.toJson(config));
+    const old = this.entries.get(config.name);
+    if (old?.record === record) return;
+    old?.manager?.close();
+    try {
+      const manager = createManager(config, this.logger);
+      this.entries.set(config.name, { record, manager });
+      this.logger.info(
+        { manager: config.name, type: config.type },
+        old ? "container manager updated" : "container manager added",
+      );
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      this.entries.set(config.name, { record, problem: err.message });
+      this.logger.warn({ manager: config.name, reason: err.message }, "container manager refused");
+    }
+  }
+
+  private drop(name: string): void {
+    const old = this.entries.get(name);
+    if (!old) return;
+    old.manager?.close();
+    this.entries.delete(name);
+    this.logger.info({ manager: name }, "container manager removed");
+  }
+
+  /** Reads the record named by a notification and applies it (or drops it when gone). */
+  changed(name: string, deleted: boolean): Promise<void> {
+    return this.inOrder(name, async () => {
+      if (deleted) return this.drop(name);
+      try {
+        this.apply(await this.storage.get(ContainerManagerConfig, { name }));
+      } catch (err) {
+        if (err instanceof StorageLookupError) return this.drop(name);
+        throw err;
+      }
+    });
+  }
+
+  /** Makes the set what storage holds: new and changed records applied, vanished ones dropped. */
+  async reload(): Promise<void> {
+    const configs = await this.storage.list(ContainerManagerConfig);
+    const listed = new Set(configs.map((c) => c.name));
+    await Promise.all([
+      ...configs.map((c) => this.inOrder(c.name, async () => this.apply(c))),
+      ...[...this.entries.keys()]
+        .filter((n) => !listed.has(n))
+        .map((n) => this.inOrder(n, async () => this.drop(n))),
+    ]);
+  }
+
+  close(): void {
+    for (const name of [...this.entries.keys()]) this.drop(name);
+  }
+}
