@@ -1,7 +1,9 @@
-/** Container manager clients behind one interface (DESIGN.md: containermgr/). */
+/**
+ * Container manager clients behind one interface (DESIGN.md: containermgr/). KubernetesManager is
+ * imported from ./kubernetes.js directly, so loading this module does not load the client library.
+ */
 export { createManager } from "./create.js";
 export { managerError, nodeNotRegistered, Reason } from "./errors.js";
-export { KubernetesManager } from "./kubernetes.js";
 export {
   type ContainerManager,
   MANAGER_LABEL,

@@ -53,31 +53,39 @@ export class ManagerSet {
 
   /** Runs work for one name after the work already queued for it. */
   private inOrder(name: string, work: () => Promise<void>): Promise<void> {
-    const next = (this.queues.get(name) ?? Promise.resolve()).then(work, work);
-    const tracked = next.finally(() => {
-      if (this.queues.get(name) === tracked) this.queues.delete(name);
+    const next = (this.queues.get(name) ?? Promise.resolve()).then(work);
+    // What is queued never rejects (the caller gets the failure from `next`), and is forgotten
+    // once it settles unless more work came after it.
+    const settled = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.queues.set(name, settled);
+    void settled.then(() => {
+      if (this.queues.get(name) === settled) this.queues.delete(name);
     });
-    this.queues.set(name, tracked);
     return next;
   }
 
-  private apply(config: ContainerManagerConfig): void {
+  private async apply(config: ContainerManagerConfig): Promise<void> {
     const record = JSON.stringify(ContainerManagerConfig.toJson(config));
     const old = this.entries.get(config.name);
     if (old?.record === record) return;
-    old?.manager?.close();
+    // The new one is built before the old one goes: calls meanwhile use the old one.
+    let entry: Entry;
     try {
-      const manager = createManager(config, this.logger);
-      this.entries.set(config.name, { record, manager });
+      entry = { record, manager: await createManager(config, this.logger) };
       this.logger.info(
         { manager: config.name, type: config.type },
         old ? "container manager updated" : "container manager added",
       );
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
-      this.entries.set(config.name, { record, problem: err.message });
+      entry = { record, problem: err.message };
       this.logger.warn({ manager: config.name, reason: err.message }, "container manager refused");
     }
+    this.entries.set(config.name, entry);
+    old?.manager?.close();
   }
 
   private drop(name: string): void {
@@ -93,7 +101,7 @@ export class ManagerSet {
     return this.inOrder(name, async () => {
       if (deleted) return this.drop(name);
       try {
-        this.apply(await this.storage.get(ContainerManagerConfig, { name }));
+        await this.apply(await this.storage.get(ContainerManagerConfig, { name }));
       } catch (err) {
         if (err instanceof StorageLookupError) return this.drop(name);
         throw err;
@@ -106,7 +114,7 @@ export class ManagerSet {
     const configs = await this.storage.list(ContainerManagerConfig);
     const listed = new Set(configs.map((c) => c.name));
     await Promise.all([
-      ...configs.map((c) => this.inOrder(c.name, async () => this.apply(c))),
+      ...configs.map((c) => this.inOrder(c.name, () => this.apply(c))),
       ...[...this.entries.keys()]
         .filter((n) => !listed.has(n))
         .map((n) => this.inOrder(n, async () => this.drop(n))),
