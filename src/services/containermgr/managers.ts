@@ -27,6 +27,9 @@ interface Entry {
 export class ManagerSet {
   private readonly entries = new Map<string, Entry>();
   private readonly queues = new Map<string, Promise<void>>();
+  /** When each name last changed by a notification, on a counter: a slower reload's list is older. */
+  private readonly touched = new Map<string, number>();
+  private clock = 0;
 
   constructor(
     private readonly storage: StorageClient,
@@ -99,6 +102,7 @@ export class ManagerSet {
   /** Reads the record named by a notification and applies it (or drops it when gone). */
   changed(name: string, deleted: boolean): Promise<void> {
     return this.inOrder(name, async () => {
+      this.touched.set(name, ++this.clock);
       if (deleted) return this.drop(name);
       try {
         await this.apply(await this.storage.get(ContainerManagerConfig, { name }));
@@ -111,13 +115,24 @@ export class ManagerSet {
 
   /** Makes the set what storage holds: new and changed records applied, vanished ones dropped. */
   async reload(): Promise<void> {
+    const since = this.clock;
     const configs = await this.storage.list(ContainerManagerConfig);
     const listed = new Set(configs.map((c) => c.name));
+    // A name a notification changed since the list was asked for is already newer than it.
+    const stale = (name: string) => (this.touched.get(name) ?? 0) > since;
     await Promise.all([
-      ...configs.map((c) => this.inOrder(c.name, () => this.apply(c))),
+      ...configs.map((c) =>
+        this.inOrder(c.name, async () => {
+          if (!stale(c.name)) await this.apply(c);
+        }),
+      ),
       ...[...this.entries.keys()]
         .filter((n) => !listed.has(n))
-        .map((n) => this.inOrder(n, async () => this.drop(n))),
+        .map((n) =>
+          this.inOrder(n, async () => {
+            if (!stale(n)) this.drop(n);
+          }),
+        ),
     ]);
   }
 
