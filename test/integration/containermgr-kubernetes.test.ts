@@ -155,6 +155,20 @@ describe("TLS and credentials", () => {
     }
   });
 
+  test("NODE_TLS_REJECT_UNAUTHORIZED=0 in the environment does not turn verification off", async () => {
+    const m = manager({ ca_cert: readFileSync(otherCa.caFile, "utf8") });
+    const saved = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+    process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0";
+    try {
+      await assert.rejects(m.listNodes(), managerError(null, "TLSVerificationFailed"));
+      assert.equal(api.received.length, 0);
+    } finally {
+      if (saved === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+      else process.env.NODE_TLS_REJECT_UNAUTHORIZED = saved;
+      m.close();
+    }
+  });
+
   test("no option turns verification off", () => {
     for (const option of ["insecure_skip_tls_verify", "skip_tls_verify", "verify", "insecure"])
       assert.throws(() => manager({ [option]: true }), /TLS verification cannot be turned off/);

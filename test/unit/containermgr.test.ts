@@ -12,6 +12,8 @@ import { classify } from "../../src/containermgr/kube-errors.js";
 import { parseKubeOptions } from "../../src/containermgr/kube-options.js";
 import { withRetries } from "../../src/containermgr/retry.js";
 import { ContainerManagerConfig } from "../../src/models/index.js";
+import { containerManagerService } from "../../src/services/containermgr/definition.js";
+import { builtinServices } from "../../src/services/index.js";
 import { nodeSelected } from "../helpers/label-selector.js";
 
 describe("kubernetes options", () => {
@@ -188,4 +190,8 @@ test("the fake apiserver's label selectors", () => {
   assert.equal(nodeSelected(labels, "!zone"), false);
   assert.equal(nodeSelected({}, ""), true);
   assert.throws(() => nodeSelected(labels, "zone in (a)"), /unable to parse/);
+});
+
+test("`commissaire service containermgr` runs the container manager service", () => {
+  assert.equal(builtinServices.containermgr, containerManagerService);
 });
