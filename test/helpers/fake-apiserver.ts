@@ -11,22 +11,16 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { TLSSocket } from "node:tls";
-import { Node } from "kubernetes-models/v1";
+import {
+  DNS_SUBDOMAIN,
+  type KubeNode,
+  mergePatch,
+  nodeSchemaProblem,
+  status,
+} from "./kube-objects.js";
 import { nodeSelected } from "./label-selector.js";
 
-export type KubeNode = {
-  apiVersion?: string;
-  kind?: string;
-  metadata: {
-    name: string;
-    labels?: Record<string, string>;
-    uid?: string;
-    resourceVersion?: string;
-    creationTimestamp?: string;
-  };
-  spec?: Record<string, unknown>;
-  status?: Record<string, unknown>;
-};
+export { type KubeNode, nodeSchemaProblem };
 
 /** An answer instead of the real one, a connection reset, or no answer at all. */
 export type Fault = { status: number; reason: string; retryAfter?: number } | "reset" | "hang";
@@ -45,45 +39,6 @@ export interface FakeApiserverOptions {
   token?: string;
   /** Accept a client certificate signed by the CA instead of a token. */
   clientCerts?: boolean;
-}
-
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-function status(code: number, reason: string, message: string, details?: object) {
-  return {
-    kind: "Status",
-    apiVersion: "v1",
-    metadata: {},
-    status: code < 400 ? "Success" : "Failure",
-    message,
-    reason,
-    ...(details ? { details } : {}),
-    code,
-  };
-}
-
-/** The schema check of kubernetes-models, or the reason it fails. */
-export function nodeSchemaProblem(node: unknown): string | null {
-  try {
-    new Node(node as ConstructorParameters<typeof Node>[0]).validate();
-    return null;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
-
-/** A JSON merge patch (RFC 7386). */
-function mergePatch(target: unknown, patch: unknown): unknown {
-  if (typeof patch !== "object" || patch === null || Array.isArray(patch)) return patch;
-  const out: Record<string, unknown> =
-    typeof target === "object" && target !== null && !Array.isArray(target)
-      ? { ...(target as Record<string, unknown>) }
-      : {};
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
-  }
-  return out;
 }
 
 export class FakeApiserver {
