@@ -5,6 +5,14 @@ import { defineModel, type ModelOf } from "./model-type.js";
 
 export const CONTAINER_MANAGER_TYPES = ["openshift", "kubernetes", "trivial"] as const;
 
+/** Options that hold credentials: hidden from notifications, logs and REST answers (MODELS.md). */
+export const isSecretOption = (name: string): boolean =>
+  name === "token" ||
+  name === "password" ||
+  name === "client_key" ||
+  name.endsWith("_token") ||
+  name.endsWith("_key");
+
 export const ContainerManagerConfig = defineModel({
   name: "ContainerManagerConfig",
   primaryKey: "name",
@@ -13,6 +21,15 @@ export const ContainerManagerConfig = defineModel({
     type: withDefault(oneOf(CONTAINER_MANAGER_TYPES), () => "openshift"),
     options: withDefault(obj, () => ({})),
   },
+  safeMembers: (safe) =>
+    typeof safe.options === "object" && safe.options !== null
+      ? {
+          ...safe,
+          options: Object.fromEntries(
+            Object.entries(safe.options).filter(([name]) => !isSecretOption(name)),
+          ),
+        }
+      : safe,
 });
 export type ContainerManagerConfig = ModelOf<typeof ContainerManagerConfig>;
 

@@ -70,6 +70,8 @@ export interface ModelSpec<M extends MemberSpecs> {
   computed?: string[];
   /** Rules beyond member types (an issue per broken rule). */
   rules?: (data: RecordOf<M>) => ValidationIssue[];
+  /** Hides secrets inside members (ContainerManagerConfig's options) in the safe form. */
+  safeMembers?: (safe: Record<string, unknown>) => Record<string, unknown>;
 }
 
 const MAX_GOT = 60;
@@ -163,7 +165,10 @@ export function defineModel<const M extends MemberSpecs>(
       return pick(filled as object, () => true) as T;
     },
     toJson: (model) => pick(model, () => true),
-    toSafeJson: (model) => pick(model, (n) => !hidden.includes(n)),
+    toSafeJson: (model) => {
+      const safe = pick(model, (n) => !hidden.includes(n));
+      return spec.safeMembers ? spec.safeMembers(safe) : safe;
+    },
     keyOf(model: T): string {
       if (!spec.primaryKey) throw new Error(`${spec.name} has no primary key`);
       return String((model as Record<string, unknown>)[spec.primaryKey]);

@@ -1,6 +1,6 @@
 /**
- * The all-in-one mode: every built-in service that exists (storage) and the REST server in one
- * process on the memory bus, with the file store and the local secret store in a data directory,
+ * The all-in-one mode: every built-in service that exists (storage, containermgr) and the REST
+ * server in one process on the memory bus, with the file store and the local secret store in a data directory,
  * and credentials generated on first start. The quick start of README.md.
  */
 import { randomBytes } from "node:crypto";
@@ -10,6 +10,7 @@ import type { Logger } from "../base/logger.js";
 import { Bus } from "../bus/bus.js";
 import { MemoryBroker } from "../bus/transports/memory/broker.js";
 import { MemoryTransport } from "../bus/transports/memory/transport.js";
+import { ContainerManagerService } from "./containermgr/service.js";
 import { hashPassword, UsersFileAuthenticator } from "./server/auth.js";
 import { CommissaireServer } from "./server/server.js";
 import { createStorageService } from "./storage/definition.js";
@@ -61,10 +62,15 @@ export async function startAllInOne(options: AllInOneOptions): Promise<AllInOne>
     logger: options.logger,
   });
   await storage.start();
+  // Container managers as stored (a `trivial` one needs no cluster).
+  const containerBus = new Bus(new MemoryTransport(broker), { logger: options.logger });
+  const containers = new ContainerManagerService({ bus: containerBus, logger: options.logger });
+  await containers.start();
   const closeAll = async (timeoutMs: number) => {
     await server.close(timeoutMs);
+    await containers.stop(timeoutMs);
     await storage.stop(timeoutMs);
-    await Promise.all([serverBus.close(), storageBus.close()]);
+    await Promise.all([serverBus.close(), containerBus.close(), storageBus.close()]);
   };
 
   const server = new CommissaireServer({

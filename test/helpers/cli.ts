@@ -9,6 +9,7 @@ export const BIN = {
   example: fileURLToPath(new URL("../../src/cli/example-service.js", import.meta.url)),
   storage: fileURLToPath(new URL("../../src/cli/storage-service.js", import.meta.url)),
   server: fileURLToPath(new URL("../../src/cli/server.js", import.meta.url)),
+  containermgr: fileURLToPath(new URL("../../src/cli/containermgr-service.js", import.meta.url)),
 };
 
 export interface RunResult {

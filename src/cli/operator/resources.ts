@@ -5,7 +5,7 @@ import { ConfigError } from "../../config/errors.js";
 import { addClientOptions, jsonObject, jsonText, withClient } from "./command.js";
 import type { RestClient } from "./rest-client.js";
 import { record, table } from "./table.js";
-import type { ClusterView, HostStatusView, HostView, NamedRecordView } from "./views.js";
+import type { ClusterView, HostStatusView, HostView, NamedRecordView, NodeView } from "./views.js";
 
 const enc = encodeURIComponent;
 
@@ -230,10 +230,28 @@ function namedCommand(
 
 export const networkCommand = () =>
   namedCommand("network", "network", "api/v0/networks", "api/v0/network", "flannel_etcd");
-export const containerManagerCommand = () =>
-  namedCommand(
+export function containerManagerCommand(): Command {
+  const group = namedCommand(
     "container-manager",
     "container manager",
     "api/v0/containermanagers",
     "api/v0/containermanager",
   );
+  const nodes = verb(group, "nodes", "list the nodes a container manager registered").argument(
+    "<name>",
+  );
+  nodes.action((n: string) =>
+    withClient(nodes, async (client, json) => {
+      const found = await client.request<NodeView[]>(
+        "GET",
+        `api/v0/containermanager/${enc(n)}/nodes`,
+      );
+      if (json) return jsonText(found);
+      return table(
+        ["node", "status", "schedulable", "kubelet"],
+        found.map((f) => [f.node, f.status, !f.unschedulable, f.node_info.kubelet_version ?? ""]),
+      );
+    }),
+  );
+  return group;
+}

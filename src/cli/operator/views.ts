@@ -1,3 +1,4 @@
+import type { NodeStatus } from "../../containermgr/index.js";
 /** The shapes of the REST API's answers that the operator commands read (rest-endpoints.rst). */
 import type { Host, HostCounts } from "../../models/index.js";
 
@@ -19,3 +20,6 @@ export type HostStatusView = {
 
 /** A network or a container manager. */
 export type NamedRecordView = { name: string; type: string; options: Record<string, unknown> };
+
+/** A node a container manager registered (GET /api/v0/containermanager/{name}/nodes). */
+export type NodeView = NodeStatus;

@@ -16,6 +16,7 @@ import type { Bus } from "../../bus/bus.js";
 import { StorageClient } from "../../storage/client.js";
 import { type Authenticator, type AuthGate, authorize, gateOf, httpsOptions } from "./auth.js";
 import { clusterEndpoints } from "./endpoints/clusters.js";
+import { containerNodeEndpoints } from "./endpoints/container-nodes.js";
 import { hostEndpoints } from "./endpoints/hosts.js";
 import { containerManagerEndpoints, networkEndpoints } from "./endpoints/named-records.js";
 import { operationEndpoints } from "./endpoints/operations.js";
@@ -45,6 +46,7 @@ export class CommissaireServer {
     hostEndpoints(this.router, storage, options.bus, options.logger);
     networkEndpoints(this.router, storage);
     containerManagerEndpoints(this.router, storage);
+    containerNodeEndpoints(this.router, options.bus);
     const handle = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
     this.server = options.tls
       ? createHttpsServer(httpsOptions(options.tls), handle)

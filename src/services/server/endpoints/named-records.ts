@@ -39,7 +39,7 @@ function namedEndpoints(router: Router, storage: StorageClient, spec: NamedRecor
   router.on("GET", spec.one, async ({ params }) => {
     const record = await find(params.name!);
     if (!record) throw new HttpError(404, `${spec.label} "${params.name}" does not exist`);
-    return { status: 200, body: spec.type.toJson(record) };
+    return { status: 200, body: spec.type.toSafeJson(record) };
   });
 
   router.on("PUT", spec.one, async ({ params, body }) => {
@@ -47,7 +47,7 @@ function namedEndpoints(router: Router, storage: StorageClient, spec: NamedRecor
     if (await orNull(storage.get(spec.type, { name: params.name! })))
       throw new HttpError(409, `${spec.label} "${params.name}" already exists`);
     const saved = await storage.save(spec.type, { ...data, name: params.name! });
-    return { status: 201, body: spec.type.toJson(saved) };
+    return { status: 201, body: spec.type.toSafeJson(saved) };
   });
 
   router.on("DELETE", spec.one, async ({ params }) => {
