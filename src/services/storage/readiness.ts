@@ -74,9 +74,9 @@ export class StoreReadiness {
     clearTimeout(timer);
   }
 
-  /** Throws -32603 "store <name> unavailable" while a store has not answered yet. */
-  check(): void {
-    const [first] = this.waiting;
+  /** Throws -32603 "store <name> unavailable" while one of these stores has not answered yet. */
+  check(stores: readonly string[]): void {
+    const first = stores.find((name) => this.waiting.has(name));
     if (first !== undefined) throw storeUnavailable(first);
   }
 

@@ -15,6 +15,7 @@ import {
   Host,
   type ModelType,
   ModelValidationError,
+  modelTypes,
   REVISION_MEMBER,
 } from "../../models/index.js";
 import { withParams } from "../../service/handler.js";
@@ -33,6 +34,9 @@ import { StoreReadiness, storeUnavailable } from "./readiness.js";
 import { redactOptions } from "./redact.js";
 import { HandlerRouter } from "./router.js";
 import { checkMembers, type WriteContext, writeRecord } from "./writes.js";
+
+/** Leases live with Hosts: a lease call needs the Host store. */
+const LEASES = { model_type_name: "Host" };
 
 const leaseJson = (grant: LeaseGrant) => ({
   name: grant.name,
@@ -74,29 +78,29 @@ export interface StorageServiceOptions extends ServiceOptions {
 
 export class StorageService extends CommissaireService {
   readonly name = "storage";
-  on_save = withParams(saveCall, (params) => this.guard(() => this.save(params)));
-  on_get = withParams(modelCall, (params) => this.guard(() => this.get(params)));
-  on_delete = withParams(modelCall, (params) => this.guard(() => this.delete(params)));
+  on_save = withParams(saveCall, (params) => this.guard(params, () => this.save(params)));
+  on_get = withParams(modelCall, (params) => this.guard(params, () => this.get(params)));
+  on_delete = withParams(modelCall, (params) => this.guard(params, () => this.delete(params)));
   on_list = withParams(z.object({ model_type_name: z.string().min(1) }).strict(), (params) =>
-    this.guard(() => this.list(params)),
+    this.guard(params, () => this.list(params)),
   );
   on_list_store_handlers = withParams(z.object({}).strict(), () => this.listStoreHandlers());
   on_acquire_lease = withParams(leaseCall, ({ name, holder, ttl }) =>
-    this.guard(() =>
+    this.guard(LEASES, () =>
       this.leases()
         .acquire(name, holder, ttl * 1000)
         .then(leaseJson),
     ),
   );
   on_renew_lease = withParams(leaseCall, ({ name, holder, ttl }) =>
-    this.guard(() =>
+    this.guard(LEASES, () =>
       this.leases()
         .renew(name, holder, ttl * 1000)
         .then(leaseJson),
     ),
   );
   on_release_lease = withParams(releaseCall, ({ name, holder }) =>
-    this.guard(async () => ({ released: await this.leases().release(name, holder) })),
+    this.guard(LEASES, async () => ({ released: await this.leases().release(name, holder) })),
   );
   private readonly router: HandlerRouter;
   private readonly definitions: readonly HandlerDefinition[];
@@ -117,9 +121,16 @@ export class StorageService extends CommissaireService {
     return this.readiness.ready;
   }
 
-  /** Store failures as callers see them: -32603 "store <name> unavailable", the handler named. */
-  private async guard<T>(run: () => Promise<T>): Promise<T> {
-    this.readiness.check();
+  /**
+   * Store failures as callers see them: -32603 "store <name> unavailable", the handler named;
+   * before anything, the stores the call needs must have answered once.
+   */
+  private async guard<T>(call: { model_type_name: string }, run: () => Promise<T>): Promise<T> {
+    const named = modelTypes.get(call.model_type_name);
+    const type = named?.list ? modelTypes.get(named.list.itemType) : named;
+    // An unknown or unstored type gets its -32602 from the call itself.
+    if (type?.primaryKey && this.router.has(type))
+      this.readiness.check(this.router.candidates(type).map((h) => h.name));
     try {
       return await run();
     } catch (err) {
