@@ -9,8 +9,6 @@
 import { z } from "zod";
 import { InternalError, InvalidParamsError, StorageLookupError } from "../../bus/errors.js";
 import {
-  ADDRESS_PATTERN,
-  ADDRESS_RULE,
   getModelType,
   Host,
   type ModelType,
@@ -21,7 +19,6 @@ import {
 import { withParams } from "../../service/handler.js";
 import { CommissaireService, type ServiceOptions } from "../../service/service.js";
 import {
-  type LeaseGrant,
   type LeaseStore,
   type Stored,
   type StoredRecord,
@@ -30,46 +27,20 @@ import {
 } from "../../storage/handler.js";
 import type { HandlerDefinition } from "../../storage/handler-registry.js";
 import { itemsOf, keyOfItem, parseAll, pick, revisionsFor } from "./model-data.js";
+import {
+  LEASES,
+  leaseCall,
+  leaseJson,
+  type ModelCall,
+  modelCall,
+  releaseCall,
+  type SaveCall,
+  saveCall,
+} from "./params.js";
 import { StoreReadiness, storeUnavailable } from "./readiness.js";
 import { redactOptions } from "./redact.js";
 import { HandlerRouter } from "./router.js";
 import { checkMembers, type WriteContext, writeRecord } from "./writes.js";
-
-/** Leases live with Hosts: a lease call needs the Host store. */
-const LEASES = { model_type_name: "Host" };
-
-const leaseJson = (grant: LeaseGrant) => ({
-  name: grant.name,
-  holder: grant.holder,
-  ttl: grant.ttlMs / 1000,
-});
-
-const modelCall = z
-  .object({ model_type_name: z.string().min(1), model_json_data: z.unknown() })
-  .strict();
-type ModelCall = z.output<typeof modelCall>;
-
-// Extension params (docs/wire-extensions.md) after the original's two, for positional callers.
-const saveCall = z
-  .object({
-    model_type_name: z.string().min(1),
-    model_json_data: z.unknown(),
-    /** Only if the stored revision is this ("0": only if there is no record); a list: per item. */
-    if_revision: z.union([z.string().min(1), z.array(z.string().min(1).nullable())]).optional(),
-    /** A partial save: only these members change. */
-    members: z.array(z.string().min(1)).min(1).optional(),
-  })
-  .strict();
-type SaveCall = z.output<typeof saveCall>;
-
-const leaseCall = z
-  .object({
-    name: z.string().regex(ADDRESS_PATTERN, `lease name must be an ${ADDRESS_RULE}`),
-    holder: z.string().min(1).max(253),
-    ttl: z.number().min(1).max(86_400),
-  })
-  .strict();
-const releaseCall = leaseCall.omit({ ttl: true });
 
 export interface StorageServiceOptions extends ServiceOptions {
   handlers: ReadonlyMap<string, StoreHandler>;
