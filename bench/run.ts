@@ -185,7 +185,7 @@ async function main(): Promise<void> {
       config,
       JSON.stringify({
         bus_uri: redis.url(2),
-        storage_handlers: [{ type: "etcd", server_url: etcd.url }],
+        storage_handlers: [{ type: "etcd", server_url: etcd.url }, { type: "secret_memory" }],
       }),
     );
     const storage: Proc[] = [];

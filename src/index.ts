@@ -68,5 +68,12 @@ export {
   type ServiceOptions,
   type StopResult,
 } from "./service/service.js";
-export { type NotifyCallback, StorageClient, type StorageClientOptions } from "./storage/client.js";
+export {
+  type Lease,
+  type NotifyCallback,
+  type Revisioned,
+  type SaveOptions,
+  StorageClient,
+  type StorageClientOptions,
+} from "./storage/client.js";
 export type { StoredRecord, StoreHandler, StoreHandlerClass } from "./storage/handler.js";

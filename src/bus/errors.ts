@@ -84,6 +84,18 @@ export class ContainerManagerError extends RemoteProcedureCallError {
   }
 }
 
+/**
+ * 409: a storage write's precondition failed (the record exists for a create-only write, or its
+ * stored revision is not the one the write was conditioned on). `data.revision` is the stored
+ * revision, or null when there is no record.
+ */
+export class StoragePreconditionError extends RemoteProcedureCallError {
+  override name = "StoragePreconditionError";
+  constructor(message: string, data?: ErrorData) {
+    super(ErrorCode.CONFLICT, message, data);
+  }
+}
+
 /** A request got no reply in time. Raised on the caller's side only; never sent on the bus. */
 export class RequestTimeoutError extends Error {
   override name = "RequestTimeoutError";
@@ -132,6 +144,8 @@ export function errorFromWire(error: unknown): RemoteProcedureCallError {
       return new StorageLookupError(message, data);
     case ErrorCode.CONTAINER_MANAGER:
       return new ContainerManagerError(message, data);
+    case ErrorCode.CONFLICT:
+      return new StoragePreconditionError(message, data);
     default:
       return new RemoteProcedureCallError(code, message, data);
   }

@@ -206,6 +206,14 @@ export class EtcdClient {
     throw new EtcdError(`etcd authentication as "${this.settings.username}" failed: ${reason}`);
   }
 
+  /**
+   * One call of the v3 JSON gateway by its path (`/v3/kv/txn`, `/v3/lease/grant`, ...) for what
+   * the methods here do not cover; the reply as the gateway renders it (64-bit numbers as strings).
+   */
+  async rpc(path: string, body: unknown): Promise<Record<string, unknown>> {
+    return (await this.call(path, body)) as Record<string, unknown>;
+  }
+
   /** The value at a key, or null. */
   async get(key: string): Promise<string | null> {
     const result = await this.call("/v3/kv/range", { key: b64(key) });

@@ -4,7 +4,6 @@ import {
   list,
   type MemberSpec,
   type MemberSpecs,
-  nonEmptyStr,
   oneOf,
   optionalDate,
   required,
@@ -12,6 +11,7 @@ import {
   withDefault,
 } from "./members.js";
 import { defineModel, type ModelOf } from "./model-type.js";
+import { recordName } from "./names.js";
 
 export const OPERATION_STATUSES = ["in_process", "finished", "failed"] as const;
 
@@ -21,7 +21,7 @@ export const OPERATION_STATUSES = ["in_process", "finished", "failed"] as const;
  */
 function operationMembers<const D extends string, const E extends MemberSpecs>(done: D, own: E) {
   return {
-    name: required(nonEmptyStr),
+    name: required(recordName),
     status: withDefault(oneOf(OPERATION_STATUSES, true), () => ""),
     ...own,
     ...({ [done]: withDefault(list, () => []) } as Record<D, MemberSpec<unknown[]>>),

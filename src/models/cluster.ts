@@ -1,7 +1,8 @@
 /** Cluster and Clusters, and the status / host counts a cluster's hosts give it (MODELS.md). */
 import { defineListModel } from "./list-model.js";
-import { nonEmptyStr, oneOf, required, str, strList, withDefault } from "./members.js";
+import { oneOf, required, str, withDefault } from "./members.js";
 import { defineModel, type ModelOf } from "./model-type.js";
+import { hostAddressList, recordName } from "./names.js";
 
 export const CLUSTER_STATUSES = ["ok", "degraded", "failed"] as const;
 export type ClusterStatusName = (typeof CLUSTER_STATUSES)[number];
@@ -14,10 +15,10 @@ export const Cluster = defineModel({
   // clients send back what they were given, so it is dropped rather than refused.
   computed: ["hosts"],
   members: {
-    name: required(nonEmptyStr),
+    name: required(recordName),
     status: withDefault(oneOf(CLUSTER_STATUSES, true), () => ""),
     network: withDefault(str, () => "default"),
-    hostset: withDefault(strList, () => []),
+    hostset: withDefault(hostAddressList, () => []),
     container_manager: withDefault(str, () => ""),
   },
 });

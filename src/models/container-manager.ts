@@ -1,7 +1,8 @@
 /** ContainerManagerConfig and ContainerManagerConfigs (MODELS.md). */
 import { defineListModel } from "./list-model.js";
-import { nonEmptyStr, obj, oneOf, required, withDefault } from "./members.js";
+import { obj, oneOf, required, withDefault } from "./members.js";
 import { defineModel, type ModelOf } from "./model-type.js";
+import { recordName } from "./names.js";
 
 export const CONTAINER_MANAGER_TYPES = ["openshift", "kubernetes", "trivial"] as const;
 
@@ -17,7 +18,7 @@ export const ContainerManagerConfig = defineModel({
   name: "ContainerManagerConfig",
   primaryKey: "name",
   members: {
-    name: required(nonEmptyStr),
+    name: required(recordName),
     type: withDefault(oneOf(CONTAINER_MANAGER_TYPES), () => "openshift"),
     options: withDefault(obj, () => ({})),
   },

@@ -1,7 +1,8 @@
 /** Host, HostCreds (secret), Hosts and HostStatus (MODELS.md). */
 import { defineListModel } from "./list-model.js";
-import { int, nonEmptyStr, obj, oneOf, required, str, withDefault } from "./members.js";
+import { int, obj, oneOf, required, str, withDefault } from "./members.js";
 import { defineModel, type ModelOf } from "./model-type.js";
+import { hostAddress } from "./names.js";
 
 export const HOST_STATUSES = [
   "investigating",
@@ -16,7 +17,7 @@ export const Host = defineModel({
   name: "Host",
   primaryKey: "address",
   members: {
-    address: required(nonEmptyStr),
+    address: required(hostAddress),
     status: withDefault(oneOf(HOST_STATUSES, true), () => ""),
     os: withDefault(str, () => ""),
     cpus: withDefault(int, () => 0),
@@ -24,6 +25,8 @@ export const Host = defineModel({
     space: withDefault(int, () => 0),
     last_check: withDefault(str, () => ""),
     source: withDefault(str, () => ""),
+    /** Extension: why the host has its status (a failure's cause), for people and tools. */
+    status_reason: withDefault(str, () => ""),
   },
 });
 export type Host = ModelOf<typeof Host>;
@@ -34,7 +37,7 @@ export const HostCreds = defineModel({
   secret: true,
   hidden: ["ssh_priv_key"],
   members: {
-    address: required(nonEmptyStr),
+    address: required(hostAddress),
     /** Base64 of the PEM private key. */
     ssh_priv_key: withDefault(str, () => ""),
     remote_user: withDefault(str, () => "root"),

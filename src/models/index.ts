@@ -12,6 +12,8 @@ export {
   ModelValidationError,
   type ValidationIssue,
 } from "./model-type.js";
+export * from "./names.js";
 export * from "./network.js";
 export * from "./registry.js";
 export * from "./watcher-record.js";
+export * from "./wire-members.js";

@@ -8,6 +8,7 @@
  */
 import { InvalidParamsError } from "../bus/errors.js";
 import type { MemberSpecs, RecordOf } from "./members.js";
+import { ORIGINAL_MEMBERS, REVISION_MEMBER } from "./wire-members.js";
 
 export interface ValidationIssue {
   model: string;
@@ -42,6 +43,8 @@ export interface ModelType<T extends object = object> {
   /** For list models: the member holding the items and the items' model type. */
   readonly list: { member: string; itemType: string } | null;
   readonly members: readonly string[];
+  /** Members the original Commissaire does not know (wire-members.ts): kept when a writer omits them. */
+  readonly extensions: readonly string[];
   /** Every member at its default (fresh lists and objects each time). */
   defaults(): T;
   /** Defaults overlaid with data; not validated. */
@@ -132,7 +135,7 @@ export function defineModel<const M extends MemberSpecs>(
       }
     }
     for (const key of Object.keys(data)) {
-      if (!names.includes(key) && !computed.has(key)) {
+      if (!names.includes(key) && !computed.has(key) && key !== REVISION_MEMBER) {
         issues.push({
           model: spec.name,
           member: key,
@@ -155,6 +158,7 @@ export function defineModel<const M extends MemberSpecs>(
     hidden,
     list: null,
     members: names,
+    extensions: names.filter((n) => !(ORIGINAL_MEMBERS[spec.name] ?? names).includes(n)),
     defaults,
     create: (data = {}) => ({ ...defaults(), ...pick(data, () => true) }) as T,
     validate: (data) => validate(withDefaults(data)),

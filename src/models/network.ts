@@ -1,7 +1,8 @@
 /** Network and Networks (MODELS.md). */
 import { defineListModel } from "./list-model.js";
-import { nonEmptyStr, obj, oneOf, required, withDefault } from "./members.js";
+import { obj, oneOf, required, withDefault } from "./members.js";
 import { defineModel, type ModelOf } from "./model-type.js";
+import { recordName } from "./names.js";
 
 export const NETWORK_TYPES = ["flannel_etcd", "flannel_server"] as const;
 
@@ -9,7 +10,7 @@ export const Network = defineModel({
   name: "Network",
   primaryKey: "name",
   members: {
-    name: required(nonEmptyStr),
+    name: required(recordName),
     type: withDefault(oneOf(NETWORK_TYPES), () => "flannel_etcd"),
     options: withDefault(obj, () => ({})),
   },

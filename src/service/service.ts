@@ -111,6 +111,15 @@ export abstract class CommissaireService implements Subscriber {
   /** Opens what the service needs (a connection, a cache) before it takes any request. */
   protected async onStart(): Promise<void> {}
 
+  /**
+   * Resolves when the service can do its work (the storage service: when its stores answer).
+   * Requests are taken before, so callers get a clear error meanwhile; "service started" is
+   * logged only once this resolves. Null (the default): ready as soon as it consumes.
+   */
+  protected ready(): Promise<void> | null {
+    return null;
+  }
+
   /** Closes what onStart opened; runs after the last request has finished or been put back. */
   protected async onStop(): Promise<void> {}
 
@@ -197,10 +206,14 @@ export abstract class CommissaireService implements Subscriber {
       );
     }
     for (const task of this.#tasks) task.start();
-    logger.info(
-      { queues: this.queues().map((q) => q.name), methods: this.methods() },
-      "service started",
-    );
+    const details = { queues: this.queues().map((q) => q.name), methods: this.methods() };
+    const ready = this.ready();
+    if (ready === null) logger.info(details, "service started");
+    else
+      void ready.then(
+        () => this.#started && logger.info(details, "service started"),
+        (err) => logger.error({ err }, "the service never became ready"),
+      );
   }
 
   /** Handlers running now. */

@@ -5,7 +5,25 @@
 
 import type { Logger } from "../base/logger.js";
 import type { Bus, StorageEvent, Subscriber, Subscription } from "../bus/bus.js";
-import { Cluster, getModelType, Host, type ModelType, Network } from "../models/index.js";
+import { StorageLookupError, StoragePreconditionError } from "../bus/errors.js";
+import {
+  Cluster,
+  getModelType,
+  Host,
+  type ModelType,
+  Network,
+  NO_RECORD,
+} from "../models/index.js";
+import {
+  type Lease,
+  outgoing,
+  pause,
+  type Revisioned,
+  revisioned,
+  type SaveOptions,
+} from "./client-types.js";
+
+export type { Lease, Revisioned, SaveOptions };
 
 /** May be async: a rejection is logged and counted by whoever opened the subscription. */
 export type NotifyCallback = (
@@ -46,7 +64,15 @@ export class StorageClient {
 
   /** The stored model identified by its primary key (other members are ignored). */
   async get<T extends object>(type: ModelType<T>, id: Partial<T>): Promise<T> {
-    return type.parse(await this.call("get", { model_type_name: type.name, model_json_data: id }));
+    return (await this.read(type, id)).model;
+  }
+
+  /** The stored model and its revision (the precondition of a later `save(..., { ifRevision })`). */
+  async read<T extends object>(type: ModelType<T>, id: Partial<T>): Promise<Revisioned<T>> {
+    return revisioned(
+      type,
+      await this.call("get", { model_type_name: type.name, model_json_data: id }),
+    );
   }
 
   async getMany<T extends object>(type: ModelType<T>, ids: Partial<T>[]): Promise<T[]> {
@@ -57,21 +83,81 @@ export class StorageClient {
     return found.map((m) => type.parse(m));
   }
 
-  /** Validates (throwing ModelValidationError before anything is sent), saves, returns the saved model. */
-  async save<T extends object>(type: ModelType<T>, model: Partial<T>): Promise<T> {
-    const data = type.toJson(type.parse(model));
-    return type.parse(
-      await this.call("save", { model_type_name: type.name, model_json_data: data }),
-    );
+  /**
+   * Validates (throwing ModelValidationError before anything is sent), saves, returns the saved
+   * model. Options: `ifRevision` (only if the stored revision is this one), `createOnly` (only if
+   * there is no record), `members` (only these members change): a failed condition is
+   * StoragePreconditionError (409).
+   */
+  async save<T extends object>(
+    type: ModelType<T>,
+    model: Partial<T>,
+    options: SaveOptions<T> = {},
+  ): Promise<T> {
+    return (await this.write(type, model, options)).model;
   }
 
-  async saveMany<T extends object>(type: ModelType<T>, models: Partial<T>[]): Promise<T[]> {
-    const data = models.map((m) => type.toJson(type.parse(m)));
+  /** `save` returning the saved model with its new revision. */
+  async write<T extends object>(
+    type: ModelType<T>,
+    model: Partial<T>,
+    options: SaveOptions<T> = {},
+  ): Promise<Revisioned<T>> {
+    const ifRevision = options.createOnly ? NO_RECORD : options.ifRevision;
+    const saved = await this.call("save", {
+      model_type_name: type.name,
+      model_json_data: outgoing(type, model, options.members),
+      ...(ifRevision !== undefined ? { if_revision: ifRevision } : {}),
+      ...(options.members ? { members: options.members } : {}),
+    });
+    return revisioned(type, saved);
+  }
+
+  /** Saves a list in one call; with `members`, only those members of each change. */
+  async saveMany<T extends object>(
+    type: ModelType<T>,
+    models: Partial<T>[],
+    options: { members?: (keyof T & string)[]; ifRevisions?: (string | null)[] } = {},
+  ): Promise<T[]> {
     const saved = await this.call<unknown[]>("save", {
       model_type_name: type.name,
-      model_json_data: data,
+      model_json_data: models.map((m) => outgoing(type, m, options.members)),
+      ...(options.ifRevisions ? { if_revision: options.ifRevisions } : {}),
+      ...(options.members ? { members: options.members } : {}),
     });
     return saved.map((m) => type.parse(m));
+  }
+
+  /**
+   * Read-modify-write that loses nothing: reads the record, applies `change` to it, and saves the
+   * result only if nobody wrote in between; otherwise reads again and re-applies, with a growing
+   * random pause, up to `attempts` times. `change` returns the new model, or null when there is
+   * nothing to change (then nothing is written). Without `create`, a missing record is -20000;
+   * with it, `create()` is the model `change` starts from and the save is create-only.
+   */
+  async update<T extends object>(
+    type: ModelType<T>,
+    id: Partial<T>,
+    change: (current: T) => T | null | Promise<T | null>,
+    options: { attempts?: number; create?: () => T } = {},
+  ): Promise<Revisioned<T> | null> {
+    const attempts = options.attempts ?? 64;
+    for (let attempt = 1; ; attempt++) {
+      let current: Revisioned<T> | null = null;
+      try {
+        current = await this.read(type, id);
+      } catch (err) {
+        if (!(err instanceof StorageLookupError) || !options.create) throw err;
+      }
+      const next = await change(current ? current.model : options.create!());
+      if (next === null) return current;
+      try {
+        return await this.write(type, next, { ifRevision: current?.revision ?? NO_RECORD });
+      } catch (err) {
+        if (!(err instanceof StoragePreconditionError) || attempt >= attempts) throw err;
+        await pause(Math.random() * Math.min(250, 2 ** attempt));
+      }
+    }
   }
 
   async delete<T extends object>(type: ModelType<T>, id: Partial<T>): Promise<void> {
@@ -84,9 +170,33 @@ export class StorageClient {
 
   /** Every stored model of a type (the item type, e.g. Host, or its list type). */
   async list<T extends object>(type: ModelType<T>): Promise<T[]> {
+    return (await this.listRevisioned(type)).map((r) => r.model);
+  }
+
+  /** Every stored model of a type with its revision. */
+  async listRevisioned<T extends object>(type: ModelType<T>): Promise<Revisioned<T>[]> {
     const item = (type.list ? getModelType(type.list.itemType) : type) as ModelType<T>;
     const records = await this.call<unknown[]>("list", { model_type_name: item.name });
-    return records.map((r) => item.parse(r));
+    return records.map((r) => revisioned(item, r));
+  }
+
+  /**
+   * Takes the named lease for `holder` for `ttlSeconds` (renewing it if the holder has it);
+   * StoragePreconditionError (409) while another holder has it. Leases expire unless renewed.
+   */
+  async acquireLease(name: string, holder: string, ttlSeconds: number): Promise<Lease> {
+    return this.call("acquire_lease", { name, holder, ttl: ttlSeconds });
+  }
+
+  /** Extends the holder's lease; StoragePreconditionError when it expired or another has it. */
+  async renewLease(name: string, holder: string, ttlSeconds: number): Promise<Lease> {
+    return this.call("renew_lease", { name, holder, ttl: ttlSeconds });
+  }
+
+  /** Gives the lease up; false when the holder did not have it (any more). */
+  async releaseLease(name: string, holder: string): Promise<boolean> {
+    const result = await this.call<{ released: boolean }>("release_lease", { name, holder });
+    return result.released === true;
   }
 
   getHost(address: string): Promise<Host> {

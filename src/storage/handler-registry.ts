@@ -8,6 +8,7 @@
 import { ConfigError } from "../config/errors.js";
 import { type ConfigObject, isPlainObject } from "../config/normalise.js";
 import type { ModelType } from "../models/index.js";
+import { withRevisions } from "./content-revisions.js";
 import { globMatch, isGlob } from "./glob.js";
 import type { StoreHandler, StoreHandlerClass } from "./handler.js";
 import { canonicalType, resolveHandlerType } from "./handler-types.js";
@@ -181,8 +182,10 @@ export function createHandlers(
   env: NodeJS.ProcessEnv,
 ): Map<string, StoreHandler> {
   const out = new Map<string, StoreHandler>();
-  for (const d of definitions)
-    out.set(d.name, new d.handlerClass({ name: d.name, options: d.options, env }));
+  for (const d of definitions) {
+    const handler = new d.handlerClass({ name: d.name, options: d.options, env });
+    out.set(d.name, withRevisions(handler, d.handlerClass.revisions === true));
+  }
   return out;
 }
 

@@ -53,10 +53,11 @@ export function storageSuite(
 
     test("save fills defaults, reports created then updated, and an update replaces the fields", async () => {
       const mark = events.length;
-      const saved = await call("save", {
+      const { _revision, ...saved } = await call("save", {
         model_type_name: "Host",
         model_json_data: { address: "192.0.2.10", cpus: 2 },
       });
+      assert.equal(typeof _revision, "string", "every saved record carries its revision");
       assert.deepEqual(saved, {
         address: "192.0.2.10",
         status: "",
@@ -66,6 +67,7 @@ export function storageSuite(
         space: 0,
         last_check: "",
         source: "",
+        status_reason: "",
       });
       const again = await call("save", {
         model_type_name: "Host",
@@ -261,7 +263,7 @@ export function storageSuite(
         model_json_data: { address: "192.0.2.30", ssh_priv_key: "UFJJVkFURSBLRVk=" },
       });
       assert.equal(
-        (await fx.secretStore.get(HostCreds, "192.0.2.30"))?.ssh_priv_key,
+        (await fx.secretStore.get(HostCreds, "192.0.2.30"))?.record.ssh_priv_key,
         "UFJJVkFURSBLRVk=",
       );
       assert.equal(await fx.modelStore.get(HostCreds, "192.0.2.30").catch(() => null), null);
@@ -269,6 +271,8 @@ export function storageSuite(
         model_type_name: "HostCreds",
         model_json_data: { address: "192.0.2.30" },
       });
+      assert.equal(typeof creds._revision, "string");
+      delete creds._revision;
       assert.deepEqual(creds, {
         address: "192.0.2.30",
         ssh_priv_key: "UFJJVkFURSBLRVk=",
@@ -297,7 +301,7 @@ export function storageSuite(
         model_json_data: { address: "192.0.2.40", source: fx.otherStore.name },
       });
       assert.equal(
-        (await fx.otherStore.handler.get(Host, "192.0.2.40"))?.source,
+        (await fx.otherStore.handler.get(Host, "192.0.2.40"))?.record.source,
         fx.otherStore.name,
       );
       assert.equal(await fx.modelStore.get(Host, "192.0.2.40"), null);

@@ -117,7 +117,7 @@ describe("REST server", () => {
     assert.equal((await get("/api/v0/clusters")).status, 200);
   });
 
-  test("clusters: create, conflict, read with computed status, list, delete", async () => {
+  test("clusters: create, update, read with computed status, list, delete", async () => {
     const created = await put("/api/v0/cluster/c1", { network: "default", container_manager: "" });
     assert.equal(created.status, 201);
     assert.deepEqual(created.body, {
@@ -127,7 +127,9 @@ describe("REST server", () => {
       container_manager: "",
       hosts: { total: 0, available: 0, unavailable: 0 },
     });
-    assert.equal((await put("/api/v0/cluster/c1", {})).status, 409);
+    // PUT of an existing cluster updates it (issue 12): 201, nothing the body leaves out changes.
+    const again = await put("/api/v0/cluster/c1", {});
+    assert.deepEqual([again.status, again.body.network], [201, "default"]);
     const badNetwork = await put("/api/v0/cluster/c9", { network: "nope" });
     assert.equal(badNetwork.status, 400);
     assert.match(badNetwork.body.error, /network "nope" does not exist/);

@@ -1,6 +1,7 @@
 /** The handler behaviour suite against a real etcd (v3) and a real Custodia. */
 import { rmSync } from "node:fs";
 import { HostCreds } from "../../src/models/index.js";
+import { withRevisions } from "../../src/storage/content-revisions.js";
 import { CustodiaStoreHandler } from "../../src/storage/handlers/custodia.js";
 import { EtcdStoreHandler } from "../../src/storage/handlers/etcd.js";
 import { handlerSuite, plainFixture } from "../helpers/handler-suite.js";
@@ -27,11 +28,14 @@ handlerSuite(
   async () => {
     custodia = await CustodiaServer.start();
     return {
-      handler: new CustodiaStoreHandler({
-        name: "c",
-        options: { custodia_socket_path: custodia.socketPath },
-        env: {},
-      }),
+      handler: withRevisions(
+        new CustodiaStoreHandler({
+          name: "c",
+          options: { custodia_socket_path: custodia.socketPath },
+          env: {},
+        }),
+        false,
+      ),
       types: [HostCreds],
       record: (type, key, extra = {}) =>
         type.toJson(type.parse({ address: key, ssh_priv_key: "c2VjcmV0", ...extra })),

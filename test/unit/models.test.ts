@@ -30,6 +30,7 @@ test("defaults of every model", () => {
     space: 0,
     last_check: "",
     source: "",
+    status_reason: "",
   });
   assert.deepEqual(HostCreds.create({ address: "a" }), {
     address: "a",
@@ -110,7 +111,7 @@ test("every problem is reported at once: model, member, expected, got", () => {
         e.issues.map((i: any) => i.member),
         ["address", "status", "cpus", "color"],
       );
-      assert.match(e.message, /Host\.address: expected non-empty string, got ""/);
+      assert.match(e.message, /Host\.address: expected address matching .*, got ""/);
       assert.match(e.message, /Host\.cpus: expected integer, got "4"/);
       assert.match(
         e.message,
@@ -120,7 +121,7 @@ test("every problem is reported at once: model, member, expected, got", () => {
       return true;
     },
   );
-  assert.throws(() => Host.parse({}), /Host\.address: expected non-empty string, got nothing/);
+  assert.throws(() => Host.parse({}), /Host\.address: expected address matching .*, got nothing/);
   assert.throws(() => Host.parse([1]), /Host\.\(model\): expected object, got \[1\]/);
   assert.throws(
     () => Host.parse({ address: "a", memory: 1.5 }),
@@ -153,11 +154,11 @@ test("enumerations and rules", () => {
   );
   assert.throws(
     () => Cluster.parse({ name: "c", hostset: ["a", 1] }),
-    /hostset: expected list of strings/,
+    /hostset: expected list of addresses/,
   );
   assert.throws(
     () => ClusterUpgrade.parse({ name: "" }),
-    /ClusterUpgrade\.name: expected non-empty string/,
+    /ClusterUpgrade\.name: expected name matching/,
   );
   assert.throws(
     () => ClusterUpgrade.parse({ name: "c", status: "running" }),

@@ -156,9 +156,19 @@ test("a type with a dot or a path is a plug-in module exporting a handler class"
   const defs = await define({
     storage_handlers: [{ type: plugin, name: "mine", models: ["Host"], greeting: "hi" }],
   });
-  const handler = createHandlers(defs, {}).get("mine")! as any;
-  assert.equal(handler.greeting, "hi");
-  assert.deepEqual(await handler.save(Host, "a", { address: "a" }), { created: true });
+  const handler = createHandlers(defs, {}).get("mine")!;
+  // A plug-in without revisions is given them: content revisions, conditions checked in-process.
+  assert.equal((handler as unknown as { plain: { greeting: string } }).plain.greeting, "hi");
+  const saved = await handler.save(Host, "a", { address: "a" }, { ifRevision: "0" });
+  assert.equal(saved.created, true);
+  assert.deepEqual(await handler.get(Host, "a"), {
+    record: { address: "a" },
+    revision: saved.revision,
+  });
+  await assert.rejects(
+    handler.save(Host, "a", { address: "a" }, { ifRevision: "0" }),
+    /already exists/,
+  );
   const broken = join(dir, "broken.mjs");
   writeFileSync(broken, "export const nothing = 1;\n");
   await fails({ storage_handlers: [{ type: broken }] }, /must export a store handler class/);

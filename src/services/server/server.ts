@@ -3,6 +3,7 @@
  * authenticated, JSON in and out, each endpoint a few calls to the storage service (and
  * clusterexec / investigator) over the bus.
  */
+import { randomUUID } from "node:crypto";
 import {
   createServer as createHttpServer,
   type IncomingMessage,
@@ -19,6 +20,7 @@ import { clusterEndpoints } from "./endpoints/clusters.js";
 import { containerNodeEndpoints } from "./endpoints/container-nodes.js";
 import { hostEndpoints } from "./endpoints/hosts.js";
 import { containerManagerEndpoints, networkEndpoints } from "./endpoints/named-records.js";
+import { checkPathNames } from "./endpoints/names.js";
 import { operationEndpoints } from "./endpoints/operations.js";
 import { HttpError, httpErrorOf } from "./http-error.js";
 import { Router } from "./router.js";
@@ -124,16 +126,25 @@ export class CommissaireServer {
     const method = req.method ?? "GET";
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
     const started = performance.now();
+    // Every answer carries it; what a failure's body leaves out is in the log under it.
+    const requestId = randomUUID();
+    res.setHeader("x-request-id", requestId);
     let status = 500;
     try {
       const verdict = await authorize(this.gate, req, path);
       if (verdict.user === null) {
         status = verdict.status;
         req.resume();
-        this.send(res, verdict.status, { error: verdict.message }, verdict.headers);
+        this.send(
+          res,
+          verdict.status,
+          { error: verdict.message, request_id: requestId },
+          verdict.headers,
+        );
         return;
       }
       const { handler, params } = this.router.match(method, path);
+      checkPathNames(params);
       const body = await this.readBody(req);
       const reply = await handler({
         method,
@@ -147,11 +158,20 @@ export class CommissaireServer {
       const error = httpErrorOf(err);
       status = error.status;
       if (status >= 500)
-        this.options.logger.error({ err: (err as Error).message, method, path }, "request failed");
-      this.send(res, error.status, { error: error.message });
+        this.options.logger.error(
+          { err: error.detail ?? error.message, method, path, request_id: requestId },
+          "request failed",
+        );
+      this.send(res, error.status, { error: error.message, request_id: requestId });
     } finally {
       this.options.logger.debug(
-        { method, path, status, ms: Math.round(performance.now() - started) },
+        {
+          method,
+          path,
+          status,
+          ms: Math.round(performance.now() - started),
+          request_id: requestId,
+        },
         "request",
       );
     }

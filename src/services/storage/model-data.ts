@@ -3,7 +3,7 @@
  * or a JSON text of one. Every problem of a list is reported at once, before anything is written.
  */
 import { InvalidParamsError } from "../../bus/errors.js";
-import { type ModelType, ModelValidationError } from "../../models/index.js";
+import { keyRule, type ModelType, ModelValidationError } from "../../models/index.js";
 
 /** The items of model_json_data, each a plain object; `single` says whether it was one model. */
 export function itemsOf(data: unknown): { items: Record<string, unknown>[]; single: boolean } {
@@ -59,10 +59,38 @@ export function keyOfItem(type: ModelType, item: Record<string, unknown>): strin
   const pk = type.primaryKey;
   if (!pk) throw new InvalidParamsError(`${type.name} has no primary key: it cannot be stored`);
   const key = item[pk];
-  if (typeof key !== "string" || key === "") {
+  const { test, rule } = keyRule(pk);
+  if (!test(key)) {
+    const got = JSON.stringify(key) ?? "nothing";
     throw new InvalidParamsError(
-      `${type.name}.${pk}: expected non-empty string, got ${JSON.stringify(key) ?? "nothing"}`,
+      `${type.name}.${pk}: expected ${rule}, got ${got.length > 60 ? `${got.slice(0, 57)}...` : got}`,
+      { model_type_name: type.name, member: pk, rule },
     );
   }
-  return key;
+  return key as string;
+}
+
+/** The named members of an item (those it has). */
+export function pick(item: Record<string, unknown>, members: readonly string[]) {
+  const out: Record<string, unknown> = {};
+  for (const m of members) if (item[m] !== undefined) out[m] = item[m];
+  return out;
+}
+
+/** `if_revision` per item: one string for one model, a list (null: none) for a list of them. */
+export function revisionsFor(
+  ifRevision: string | (string | null)[] | undefined,
+  count: number,
+  single: boolean,
+): (string | undefined)[] {
+  if (ifRevision === undefined) return new Array(count).fill(undefined);
+  if (typeof ifRevision === "string") {
+    if (!single) throw new InvalidParamsError("if_revision: a list of models takes a list");
+    return [ifRevision];
+  }
+  if (single || ifRevision.length !== count)
+    throw new InvalidParamsError(
+      `if_revision: expected ${single ? "one revision" : `a list of ${count} (null for none)`}, got a list of ${ifRevision.length}`,
+    );
+  return ifRevision.map((r) => r ?? undefined);
 }

@@ -18,6 +18,11 @@ export class HandlerRouter {
       for (const m of d.models) this.byModel.set(m, handlers.get(d.name)!);
   }
 
+  /** Whether some handler holds records of this type. */
+  has(type: ModelType): boolean {
+    return this.byModel.has(type.name);
+  }
+
   /** The handler of a model type. */
   forType(type: ModelType): StoreHandler {
     const handler = this.byModel.get(type.name);

@@ -2,22 +2,45 @@
  * The Storage service (`storage`, routing `storage.*`): save / get / delete / list of models and
  * list_store_handlers, through the configured store handlers, publishing
  * `notify.storage.<Model>.<created|updated|deleted>` after each write (safe form; never secrets).
+ * Our extensions: every record served carries its `_revision`; save takes `if_revision` and
+ * `members` (writes.ts); acquire_lease / renew_lease / release_lease; and until its stores answer
+ * it answers -32603 "store <name> unavailable" (readiness.ts).
  */
 import { z } from "zod";
 import { InternalError, InvalidParamsError, StorageLookupError } from "../../bus/errors.js";
-import { getModelType, type ModelType, ModelValidationError } from "../../models/index.js";
+import {
+  getModelType,
+  Host,
+  type ModelType,
+  ModelValidationError,
+  modelTypes,
+  REVISION_MEMBER,
+} from "../../models/index.js";
 import { withParams } from "../../service/handler.js";
 import { CommissaireService, type ServiceOptions } from "../../service/service.js";
-import type { StoredRecord, StoreHandler } from "../../storage/handler.js";
+import {
+  type LeaseStore,
+  type Stored,
+  type StoredRecord,
+  type StoreHandler,
+  StoreUnavailableError,
+} from "../../storage/handler.js";
 import type { HandlerDefinition } from "../../storage/handler-registry.js";
-import { itemsOf, keyOfItem, parseAll } from "./model-data.js";
+import { itemsOf, keyOfItem, parseAll, pick, revisionsFor } from "./model-data.js";
+import {
+  LEASES,
+  leaseCall,
+  leaseJson,
+  type ModelCall,
+  modelCall,
+  releaseCall,
+  type SaveCall,
+  saveCall,
+} from "./params.js";
+import { StoreReadiness, storeUnavailable } from "./readiness.js";
 import { redactOptions } from "./redact.js";
 import { HandlerRouter } from "./router.js";
-
-const modelCall = z
-  .object({ model_type_name: z.string().min(1), model_json_data: z.unknown() })
-  .strict();
-type ModelCall = z.output<typeof modelCall>;
+import { checkMembers, type WriteContext, writeRecord } from "./writes.js";
 
 export interface StorageServiceOptions extends ServiceOptions {
   handlers: ReadonlyMap<string, StoreHandler>;
@@ -26,20 +49,70 @@ export interface StorageServiceOptions extends ServiceOptions {
 
 export class StorageService extends CommissaireService {
   readonly name = "storage";
-  on_save = withParams(modelCall, (params) => this.save(params));
-  on_get = withParams(modelCall, (params) => this.get(params));
-  on_delete = withParams(modelCall, (params) => this.delete(params));
+  on_save = withParams(saveCall, (params) => this.guard(params, () => this.save(params)));
+  on_get = withParams(modelCall, (params) => this.guard(params, () => this.get(params)));
+  on_delete = withParams(modelCall, (params) => this.guard(params, () => this.delete(params)));
   on_list = withParams(z.object({ model_type_name: z.string().min(1) }).strict(), (params) =>
-    this.list(params),
+    this.guard(params, () => this.list(params)),
   );
   on_list_store_handlers = withParams(z.object({}).strict(), () => this.listStoreHandlers());
+  on_acquire_lease = withParams(leaseCall, ({ name, holder, ttl }) =>
+    this.guard(LEASES, () =>
+      this.leases()
+        .acquire(name, holder, ttl * 1000)
+        .then(leaseJson),
+    ),
+  );
+  on_renew_lease = withParams(leaseCall, ({ name, holder, ttl }) =>
+    this.guard(LEASES, () =>
+      this.leases()
+        .renew(name, holder, ttl * 1000)
+        .then(leaseJson),
+    ),
+  );
+  on_release_lease = withParams(releaseCall, ({ name, holder }) =>
+    this.guard(LEASES, async () => ({ released: await this.leases().release(name, holder) })),
+  );
   private readonly router: HandlerRouter;
   private readonly definitions: readonly HandlerDefinition[];
+  private readonly readiness: StoreReadiness;
 
   constructor(options: StorageServiceOptions) {
     super(options);
     this.router = new HandlerRouter(options.handlers, options.definitions);
     this.definitions = options.definitions;
+    this.readiness = new StoreReadiness(options.handlers, this.logger);
+  }
+
+  protected override async onStart(): Promise<void> {
+    await this.readiness.start();
+  }
+
+  protected override ready(): Promise<void> {
+    return this.readiness.ready;
+  }
+
+  /**
+   * Store failures as callers see them: -32603 "store <name> unavailable", the handler named;
+   * before anything, the stores the call needs must have answered once.
+   */
+  private async guard<T>(call: { model_type_name: string }, run: () => Promise<T>): Promise<T> {
+    const named = modelTypes.get(call.model_type_name);
+    const type = named?.list ? modelTypes.get(named.list.itemType) : named;
+    // An unknown or unstored type gets its -32602 from the call itself.
+    if (type?.primaryKey && this.router.has(type))
+      this.readiness.check(this.router.candidates(type).map((h) => h.name));
+    try {
+      return await run();
+    } catch (err) {
+      if (err instanceof StoreUnavailableError) throw storeUnavailable(err.handler, err.message);
+      throw err;
+    }
+  }
+
+  /** Leases live in the store that holds Hosts. */
+  private leases(): LeaseStore {
+    return this.router.forType(Host).leases;
   }
 
   /** A stored (item) model type; list types and computed types are refused with -32602. */
@@ -93,19 +166,48 @@ export class StorageService extends CommissaireService {
     }
   }
 
-  private async save({ model_type_name, model_json_data }: ModelCall): Promise<unknown> {
+  private async save({
+    model_type_name,
+    model_json_data,
+    if_revision,
+    members,
+  }: SaveCall): Promise<unknown> {
     const type = this.storedType(model_type_name);
     const { items, single } = itemsOf(model_json_data);
-    const models = parseAll(type, items, single);
-    const handlers = models.map((m) => this.router.forRecord(type, m as Record<string, unknown>));
+    const keys = items.map((item) => keyOfItem(type, item));
+    const revisions = revisionsFor(if_revision, items.length, single);
+    if (members) {
+      checkMembers(type, members);
+      // What a partial save sends is validated as the members it names, before any write.
+      const pk = type.primaryKey!;
+      parseAll(
+        type,
+        items.map((item, i) => ({ ...pick(item, members), [pk]: keys[i] })),
+        single,
+      );
+    } else {
+      parseAll(type, items, single);
+      // A Host source naming no handler is refused before anything is written.
+      for (const item of items) this.router.forRecord(type, item);
+    }
+    const context = this.writeContext();
     const saved: Record<string, unknown>[] = [];
-    for (const [i, model] of models.entries()) {
-      const record = type.toJson(model);
-      const { created } = await handlers[i]!.save(type, type.keyOf(model), record);
+    for (const [i, sent] of items.entries()) {
+      const request = { type, key: keys[i]!, sent, ifRevision: revisions[i], members };
+      const { record, revision, created } = await writeRecord(context, request);
       await this.notify(type, created ? "created" : "updated", record);
-      saved.push(record);
+      saved.push({ ...record, [REVISION_MEMBER]: revision });
     }
     return single ? saved[0] : saved;
+  }
+
+  private writeContext(): WriteContext {
+    return {
+      handlerFor: ({ type, sent }) => this.router.forRecord(type, sent),
+      find: ({ type, sent, key }) => this.find(type, sent, key),
+      missing: ({ type, sent, key }) => this.lookupError(type, sent, key),
+      revive: (type, record, key) => this.revive(type, record, key),
+    };
   }
 
   /** The record and the handler holding it, or null. */
@@ -113,7 +215,7 @@ export class StorageService extends CommissaireService {
     type: ModelType,
     item: Record<string, unknown>,
     key: string,
-  ): Promise<[StoreHandler, StoredRecord] | null> {
+  ): Promise<[StoreHandler, Stored] | null> {
     const candidates =
       typeof item.source === "string" && item.source !== ""
         ? [this.router.forRecord(type, item)]
@@ -133,7 +235,11 @@ export class StorageService extends CommissaireService {
     for (const [i, item] of items.entries()) {
       const hit = await this.find(type, item, keys[i]!);
       if (!hit) throw this.lookupError(type, item, keys[i]!);
-      found.push(this.revive(type, hit[1], keys[i]!));
+      const [, stored] = hit;
+      found.push({
+        ...this.revive(type, stored.record, keys[i]!),
+        [REVISION_MEMBER]: stored.revision,
+      });
     }
     return single ? found[0] : found;
   }
@@ -168,11 +274,11 @@ export class StorageService extends CommissaireService {
     const seen = new Set<string>();
     const out: unknown[] = [];
     for (const handler of this.router.candidates(type)) {
-      for (const record of await handler.list(type)) {
+      for (const { record, revision } of await handler.list(type)) {
         const key = String(record[type.primaryKey!]);
         if (seen.has(key)) continue;
         seen.add(key);
-        out.push(this.revive(type, record, key));
+        out.push({ ...this.revive(type, record, key), [REVISION_MEMBER]: revision });
       }
     }
     return out;
@@ -189,6 +295,7 @@ export class StorageService extends CommissaireService {
 
   /** The service owns its store handlers (its factory made them for it): closed at stop. */
   protected override async onStop(): Promise<void> {
+    this.readiness.stop();
     for (const handler of this.router.handlers.values())
       await handler.close().catch((err) => this.logger.warn({ err }, "store handler not closed"));
   }

@@ -9,9 +9,8 @@ import { request } from "node:http";
 import type { ModelType } from "../../models/index.js";
 import {
   type HandlerContext,
-  type SaveOutcome,
+  type PlainStoreHandler,
   type StoredRecord,
-  type StoreHandler,
   StoreUnavailableError,
 } from "../handler.js";
 
@@ -28,7 +27,7 @@ function containerOf(type: ModelType): string {
   return type.name === "HostCreds" ? "hosts" : type.name.toLowerCase();
 }
 
-export class CustodiaStoreHandler implements StoreHandler {
+export class CustodiaStoreHandler implements PlainStoreHandler {
   static readonly secret = true;
   readonly type = "custodia";
   readonly secret = true;
@@ -106,11 +105,15 @@ export class CustodiaStoreHandler implements StoreHandler {
     return next;
   }
 
-  save(type: ModelType, key: string, record: StoredRecord): Promise<SaveOutcome> {
+  save(type: ModelType, key: string, record: StoredRecord): Promise<{ created: boolean }> {
     return this.serialised(`${type.name}/${key}`, () => this.saveNow(type, key, record));
   }
 
-  private async saveNow(type: ModelType, key: string, record: StoredRecord): Promise<SaveOutcome> {
+  private async saveNow(
+    type: ModelType,
+    key: string,
+    record: StoredRecord,
+  ): Promise<{ created: boolean }> {
     // The container may exist already (409): that is fine.
     this.expect(
       await this.call("POST", `/secrets/${containerOf(type)}/`),
@@ -170,6 +173,11 @@ export class CustodiaStoreHandler implements StoreHandler {
       if (record) out.push(record);
     }
     return out;
+  }
+
+  /** Custodia answers at all (any HTTP status): the socket is there and served. */
+  async probe(): Promise<void> {
+    await this.call("GET", "/secrets/");
   }
 
   async close(): Promise<void> {}

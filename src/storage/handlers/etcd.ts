@@ -3,22 +3,28 @@
  * http://127.0.0.1:2379, or ETCD_MACHINES when set), `certificate_path` + `certificate_key_path`
  * (client certificate), `certificate_ca_path`; ETCD_* variables fill what the options leave out.
  * "Created" versus "updated" is decided by etcd in one transaction (the key's version is 0 or
- * not), so two concurrent saves of a new record never both report "created". Concurrent saves of
- * one record: the last writer wins.
+ * not), so two concurrent saves of a new record never both report "created". A record's revision
+ * is its key's mod_revision; a conditional save is one transaction on it (etcd-kv.ts). Leases are
+ * etcd leases (etcd-leases.ts).
  */
 
 import { ConfigError } from "../../config/errors.js";
 import { EtcdClient } from "../../config/etcd-client.js";
 import { type EtcdEnvSettings, etcdSettingsFromEnv } from "../../config/etcd-env.js";
 import type { ModelType } from "../../models/index.js";
+import { preconditionFailed } from "../conditions.js";
 import {
   type HandlerContext,
   type SaveOutcome,
+  type Stored,
   type StoredRecord,
   type StoreHandler,
   StoreUnavailableError,
+  type WriteCondition,
 } from "../handler.js";
-import { etcdLayout, idOfKey } from "./etcd-layout.js";
+import { EtcdKv } from "./etcd-kv.js";
+import { ETCD_ROOT, etcdLayout, idOfKey } from "./etcd-layout.js";
+import { EtcdLeases } from "./etcd-leases.js";
 
 export const DEFAULT_ETCD_URL = "http://127.0.0.1:2379";
 const CALL_TIMEOUT_MS = 5000;
@@ -65,11 +71,14 @@ export function etcdHandlerSettings(
 
 export class EtcdStoreHandler implements StoreHandler {
   static readonly secret = false;
+  static readonly revisions = true;
   readonly type = "etcd";
   readonly secret = false;
   readonly name: string;
   readonly hosts: string[];
   private readonly client: EtcdClient;
+  private readonly kv: EtcdKv;
+  readonly leases: EtcdLeases;
 
   static checkOptions(options: Record<string, unknown>): void {
     // Throws on bad URLs, an incomplete certificate pair or unreadable files.
@@ -82,6 +91,8 @@ export class EtcdStoreHandler implements StoreHandler {
     this.hosts = settings.hosts;
     // Every call has a deadline: an unreachable etcd is an error, never a hang.
     this.client = new EtcdClient(settings, { timeoutMs: CALL_TIMEOUT_MS });
+    this.kv = new EtcdKv(this.client);
+    this.leases = new EtcdLeases(this.client, this.kv);
   }
 
   private layout(type: ModelType) {
@@ -103,19 +114,26 @@ export class EtcdStoreHandler implements StoreHandler {
     }
   }
 
-  async save(type: ModelType, key: string, record: StoredRecord): Promise<SaveOutcome> {
+  async save(
+    type: ModelType,
+    key: string,
+    record: StoredRecord,
+    condition?: WriteCondition,
+  ): Promise<SaveOutcome> {
     const path = this.layout(type).key(key);
-    const value = JSON.stringify(record);
-    const created = await this.attempt(`save ${type.name} ${key}`, () =>
-      this.client.putReportingCreated(path, value),
+    const result = await this.attempt(`save ${type.name} ${key}`, () =>
+      this.kv.put(path, JSON.stringify(record), condition?.ifRevision),
     );
-    return { created };
+    if (!result.succeeded) throw preconditionFailed(type, key, condition!, result.revision);
+    return { created: result.created, revision: result.revision! };
   }
 
-  async get(type: ModelType, key: string): Promise<StoredRecord | null> {
+  async get(type: ModelType, key: string): Promise<Stored | null> {
     const path = this.layout(type).key(key);
-    const text = await this.attempt(`read ${type.name} ${key}`, () => this.client.get(path));
-    return text === null ? null : (JSON.parse(text) as StoredRecord);
+    const kv = await this.attempt(`read ${type.name} ${key}`, () => this.kv.get(path));
+    return kv === null
+      ? null
+      : { record: JSON.parse(kv.value) as StoredRecord, revision: kv.revision };
   }
 
   async delete(type: ModelType, key: string): Promise<StoredRecord | null> {
@@ -126,15 +144,20 @@ export class EtcdStoreHandler implements StoreHandler {
     return previous === null ? null : (JSON.parse(previous) as StoredRecord);
   }
 
-  async list(type: ModelType): Promise<StoredRecord[]> {
+  async list(type: ModelType): Promise<Stored[]> {
     const layout = this.layout(type);
-    const all = await this.attempt(`list ${type.name}`, () => this.client.getPrefix(layout.prefix));
+    const all = await this.attempt(`list ${type.name}`, () => this.kv.getPrefix(layout.prefix));
     return all
       .filter((kv) => idOfKey(layout, kv.key) !== null)
-      .map((kv) => JSON.parse(kv.value) as StoredRecord);
+      .map((kv) => ({ record: JSON.parse(kv.value) as StoredRecord, revision: kv.revision }));
+  }
+
+  async probe(): Promise<void> {
+    await this.attempt("answer", () => this.kv.get(`${ETCD_ROOT}/`));
   }
 
   async close(): Promise<void> {
+    this.leases.close();
     this.client.close();
   }
 }

@@ -1,26 +1,56 @@
 /**
  * The `file` store handler: a directory of JSON files, one per record
- * (`<directory>/<Model>/<key>.json`), for the embedded mode. Writes are atomic (a temporary file
- * renamed over the old one); "created" is decided by an exclusive create, so two concurrent saves
- * of a new record never both report it created. Option: `directory` (required).
+ * (`<directory>/<Model>/<key>.json`), for the embedded mode. Option: `directory` (required).
+ *
+ * A write is all or nothing: the record goes to a temporary file (written and synced) that is then
+ * linked (a new record: fails if another process created it meanwhile) or renamed (a replace)
+ * into place; whatever fails, the temporary file is removed, so a full disk leaves no partial
+ * record and no stray file. The revision is stored in the record (`_revision`); conditions are
+ * checked under a per-key lock of this process (one storage process per directory).
  */
-import { randomUUID } from "node:crypto";
-import { mkdir, open, readdir, readFile, rename, rm, unlink } from "node:fs/promises";
+import { createHash, randomUUID } from "node:crypto";
+import { constants } from "node:fs";
+import { access, link, mkdir, open, readdir, readFile, rename, rm, unlink } from "node:fs/promises";
 import { join } from "node:path";
+import { StoragePreconditionError } from "../../bus/errors.js";
 import { ConfigError } from "../../config/errors.js";
-import type { ModelType } from "../../models/index.js";
-import type { HandlerContext, SaveOutcome, StoredRecord, StoreHandler } from "../handler.js";
+import { type ModelType, NO_RECORD, REVISION_MEMBER } from "../../models/index.js";
+import { checkCondition, preconditionFailed, RevisionCounter } from "../conditions.js";
+import {
+  type HandlerContext,
+  type SaveOutcome,
+  type Stored,
+  type StoredRecord,
+  type StoreHandler,
+  StoreUnavailableError,
+  type WriteCondition,
+} from "../handler.js";
+import { KeyLocks } from "../key-locks.js";
+import { InProcessLeases } from "../leases.js";
 
 const SUFFIX = ".json";
+/** Longer encoded keys are shortened with a hash, far below the 255-byte file name limit. */
+const MAX_NAME = 200;
+
+/** An fs error without the path it names (paths never reach a caller). */
+function withoutPath(err: unknown): Error {
+  const e = err as NodeJS.ErrnoException;
+  if (typeof e?.code !== "string") return e instanceof Error ? e : new Error(String(err));
+  return new Error(`${e.message.split(",")[0]}`);
+}
 
 export class FileStoreHandler implements StoreHandler {
   static readonly secret: boolean = false;
+  static readonly revisions = true;
   readonly type: string = "file";
   readonly secret: boolean = false;
   readonly name: string;
+  readonly leases = new InProcessLeases();
   protected readonly directory: string;
   /** File mode of record files (the secret variant narrows it). */
   protected readonly fileMode: number = 0o644;
+  private readonly locks = new KeyLocks();
+  private readonly revisions = new RevisionCounter();
 
   static checkOptions(options: Record<string, unknown>): void {
     if (typeof options.directory !== "string" || options.directory === "") {
@@ -38,81 +68,148 @@ export class FileStoreHandler implements StoreHandler {
     return join(this.directory, type.name);
   }
 
-  // Keys are addresses and names: encoded so that no key can leave its folder ("../x", "a/b").
+  // Keys are encoded so that none can leave its folder ("../x", "a/b") or be too long a name.
   private path(type: ModelType, key: string): string {
-    return join(this.folder(type), `${encodeURIComponent(key).replace(/^\./, "%2E")}${SUFFIX}`);
+    let name = encodeURIComponent(key).replace(/^\./, "%2E");
+    if (name.length > MAX_NAME)
+      name = `${name.slice(0, 100)}~${createHash("sha256").update(key).digest("hex")}`;
+    return join(this.folder(type), `${name}${SUFFIX}`);
   }
 
-  private async writeAtomically(path: string, text: string): Promise<void> {
-    const temp = `${path}.${randomUUID()}.tmp`;
-    const handle = await open(temp, "w", this.fileMode);
+  private async attempt<T>(action: string, run: () => Promise<T>): Promise<T> {
     try {
-      await handle.writeFile(text);
-      await handle.sync();
-    } finally {
-      await handle.close();
+      return await run();
+    } catch (err) {
+      if (err instanceof StoreUnavailableError || err instanceof StoragePreconditionError)
+        throw err;
+      throw new StoreUnavailableError(this.name, action, withoutPath(err));
     }
-    await rename(temp, path).catch(async (err) => {
+  }
+
+  /** The complete record in a temporary file of the folder; removed again if anything fails. */
+  private async writeTemp(folder: string, text: string): Promise<string> {
+    const temp = join(folder, `.${randomUUID()}.tmp`);
+    try {
+      const handle = await open(temp, "wx", this.fileMode);
+      try {
+        await handle.writeFile(text);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    } catch (err) {
       await unlink(temp).catch(() => undefined);
       throw err;
-    });
-  }
-
-  async save(type: ModelType, key: string, record: StoredRecord): Promise<SaveOutcome> {
-    await mkdir(this.folder(type), {
-      recursive: true,
-      mode: this.fileMode === 0o600 ? 0o700 : 0o755,
-    });
-    const path = this.path(type, key);
-    const text = `${JSON.stringify(record, null, 2)}\n`;
-    let created = false;
-    try {
-      // The exclusive create claims the name; the content then arrives by an atomic rename, so a
-      // reader never sees a half-written record.
-      await (await open(path, "wx", this.fileMode)).close();
-      created = true;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
     }
-    await this.writeAtomically(path, text);
-    return { created };
+    return temp;
   }
 
-  async get(type: ModelType, key: string): Promise<StoredRecord | null> {
+  save(
+    type: ModelType,
+    key: string,
+    record: StoredRecord,
+    condition?: WriteCondition,
+  ): Promise<SaveOutcome> {
+    return this.locks.run(`${type.name}/${key}`, () =>
+      this.attempt(`save ${type.name} ${key}`, () => this.saveNow(type, key, record, condition)),
+    );
+  }
+
+  private async saveNow(
+    type: ModelType,
+    key: string,
+    record: StoredRecord,
+    condition?: WriteCondition,
+  ): Promise<SaveOutcome> {
+    const folder = this.folder(type);
+    await mkdir(folder, { recursive: true, mode: this.fileMode === 0o600 ? 0o700 : 0o755 });
+    const current = await this.get(type, key);
+    checkCondition(type, key, condition, current?.revision ?? null);
+    const revision = this.revisions.next();
+    const path = this.path(type, key);
+    const temp = await this.writeTemp(
+      folder,
+      `${JSON.stringify({ ...record, [REVISION_MEMBER]: revision }, null, 2)}\n`,
+    );
+    try {
+      if (current === null) {
+        try {
+          // link fails if the name exists: of two processes creating one record, one creates it.
+          await link(temp, path);
+          return { created: true, revision };
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+          if (condition?.ifRevision === NO_RECORD)
+            throw preconditionFailed(type, key, condition, "unknown");
+        }
+      }
+      await rename(temp, path);
+      return { created: false, revision };
+    } finally {
+      await unlink(temp).catch(() => undefined);
+    }
+  }
+
+  private async read(path: string): Promise<Stored | null> {
     let text: string;
     try {
-      text = await readFile(this.path(type, key), "utf8");
+      text = await readFile(path, "utf8");
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
       throw err;
     }
-    // An empty file is a record whose first write is still under way: not there yet.
-    return text === "" ? null : (JSON.parse(text) as StoredRecord);
+    // An empty file was left by an earlier version's interrupted write: no record.
+    if (text === "") return null;
+    const record = JSON.parse(text) as StoredRecord;
+    let revision = record[REVISION_MEMBER];
+    delete record[REVISION_MEMBER];
+    // Files written before revisions were stored: their content is their revision.
+    if (typeof revision !== "string")
+      revision = `h-${createHash("sha1").update(text).digest("hex").slice(0, 16)}`;
+    return { record, revision: revision as string };
   }
 
-  async delete(type: ModelType, key: string): Promise<StoredRecord | null> {
-    const record = await this.get(type, key);
-    if (record === null) return null;
-    await rm(this.path(type, key), { force: true });
-    return record;
+  get(type: ModelType, key: string): Promise<Stored | null> {
+    return this.attempt(`read ${type.name} ${key}`, () => this.read(this.path(type, key)));
   }
 
-  async list(type: ModelType): Promise<StoredRecord[]> {
-    let names: string[];
-    try {
-      names = await readdir(this.folder(type));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
-      throw err;
-    }
-    const out: StoredRecord[] = [];
-    for (const name of names.filter((n) => n.endsWith(SUFFIX)).sort()) {
-      const key = decodeURIComponent(name.slice(0, -SUFFIX.length));
-      const record = await this.get(type, key);
-      if (record) out.push(record);
-    }
-    return out;
+  delete(type: ModelType, key: string): Promise<StoredRecord | null> {
+    return this.locks.run(`${type.name}/${key}`, () =>
+      this.attempt(`delete ${type.name} ${key}`, async () => {
+        const stored = await this.read(this.path(type, key));
+        if (stored === null) return null;
+        await rm(this.path(type, key), { force: true });
+        return stored.record;
+      }),
+    );
   }
 
-  async close(): Promise<void> {}
+  list(type: ModelType): Promise<Stored[]> {
+    return this.attempt(`list ${type.name}`, async () => {
+      let names: string[];
+      try {
+        names = await readdir(this.folder(type));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+        throw err;
+      }
+      const out: Stored[] = [];
+      for (const name of names.filter((n) => n.endsWith(SUFFIX) && !n.startsWith(".")).sort()) {
+        const stored = await this.read(join(this.folder(type), name));
+        if (stored) out.push(stored);
+      }
+      return out;
+    });
+  }
+
+  probe(): Promise<void> {
+    return this.attempt("use its directory", async () => {
+      await mkdir(this.directory, { recursive: true });
+      await access(this.directory, constants.W_OK);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.leases.close();
+  }
 }

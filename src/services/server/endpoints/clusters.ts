@@ -12,6 +12,24 @@ import type { Router } from "../router.js";
 import { objectBody, optionalString, stringList } from "./body.js";
 import { orNull } from "./exists.js";
 
+/** Adds a host to a cluster's members, losing no concurrent change. */
+export async function addMember(storage: StorageClient, name: string, address: string) {
+  await storage.update(Cluster, { name }, (cluster) =>
+    cluster.hostset.includes(address)
+      ? null
+      : { ...cluster, hostset: [...cluster.hostset, address] },
+  );
+}
+
+/** Removes a host from a cluster's members, losing no concurrent change. */
+export async function removeMember(storage: StorageClient, name: string, address: string) {
+  await storage.update(Cluster, { name }, (cluster) =>
+    cluster.hostset.includes(address)
+      ? { ...cluster, hostset: cluster.hostset.filter((h) => h !== address) }
+      : null,
+  );
+}
+
 const sameMembers = (a: string[], b: string[]) =>
   a.length === b.length && [...a].sort().every((x, i) => x === [...b].sort()[i]);
 
@@ -50,22 +68,27 @@ export function clusterEndpoints(router: Router, storage: StorageClient): void {
     body: await view(await mustGet(params.name!)),
   }));
 
+  // Creates the cluster, or updates an existing one's network and container manager (those the
+  // body names) while keeping its members: one conditional write, retried if it changed meanwhile.
   router.on("PUT", "/api/v0/cluster/{name}", async ({ params, body }) => {
     const what = `cluster "${params.name}"`;
     const data = objectBody(body, what);
-    const network = optionalString(data, "network", what) ?? "default";
-    const containerManager = optionalString(data, "container_manager", what) ?? "";
-    if (await orNull(storage.getCluster(params.name!)))
-      throw new HttpError(409, `${what} already exists`);
-    if (!implicitNetwork(network) && !(await orNull(storage.getNetwork(network)))) {
+    const network = optionalString(data, "network", what);
+    const containerManager = optionalString(data, "container_manager", what);
+    if (network && !implicitNetwork(network) && !(await orNull(storage.getNetwork(network)))) {
       throw new HttpError(400, `${what}: network "${network}" does not exist`);
     }
-    const saved = await storage.save(Cluster, {
-      name: params.name!,
-      network,
-      container_manager: containerManager,
-    });
-    return { status: 201, body: await view(saved) };
+    const saved = await storage.update(
+      Cluster,
+      { name: params.name! },
+      (cluster) => ({
+        ...cluster,
+        ...(network !== undefined ? { network } : {}),
+        ...(containerManager !== undefined ? { container_manager: containerManager } : {}),
+      }),
+      { create: () => Cluster.create({ name: params.name! }) },
+    );
+    return { status: 201, body: await view(saved!.model) };
   });
 
   router.on("DELETE", "/api/v0/cluster/{name}", async ({ params }) => {
@@ -85,10 +108,14 @@ export function clusterEndpoints(router: Router, storage: StorageClient): void {
     const data = objectBody(body, what);
     const old = stringList(data, "old", what);
     const next = stringList(data, "new", what);
-    const cluster = await mustGet(params.name!);
-    if (!sameMembers(old, cluster.hostset))
-      throw new HttpError(409, `${what}: "old" does not match the current list`);
-    await storage.save(Cluster, { ...cluster, hostset: [...new Set(next)] });
+    // A real compare-and-swap: the list is replaced only if it is "old" at the moment of the
+    // write (a conditional save), so of callers racing with one "old" exactly one wins.
+    await mustGet(params.name!);
+    await storage.update(Cluster, { name: params.name! }, (cluster) => {
+      if (!sameMembers(old, cluster.hostset))
+        throw new HttpError(409, `${what}: "old" does not match the current list`);
+      return { ...cluster, hostset: [...new Set(next)] };
+    });
     return { status: 200, body: [...new Set(next)] };
   });
 
@@ -99,21 +126,16 @@ export function clusterEndpoints(router: Router, storage: StorageClient): void {
     return { status: 200, body: [params.ip] };
   });
 
+  // Membership changes are read-modify-writes that retry on a concurrent write: none is lost.
   router.on("PUT", "/api/v0/cluster/{name}/hosts/{ip}", async ({ params }) => {
-    const cluster = await mustGet(params.name!);
-    if (!cluster.hostset.includes(params.ip!))
-      await storage.save(Cluster, { ...cluster, hostset: [...cluster.hostset, params.ip!] });
+    await mustGet(params.name!);
+    await addMember(storage, params.name!, params.ip!);
     return { status: 200, body: [params.ip] };
   });
 
   router.on("DELETE", "/api/v0/cluster/{name}/hosts/{ip}", async ({ params }) => {
-    const cluster = await mustGet(params.name!);
-    if (cluster.hostset.includes(params.ip!)) {
-      await storage.save(Cluster, {
-        ...cluster,
-        hostset: cluster.hostset.filter((h) => h !== params.ip),
-      });
-    }
+    await mustGet(params.name!);
+    await removeMember(storage, params.name!, params.ip!);
     return { status: 200, body: [] };
   });
 }

@@ -8,11 +8,10 @@ import type { Bus } from "../../../bus/bus.js";
 import { Cluster, Host, HostCreds } from "../../../models/index.js";
 import type { StorageClient } from "../../../storage/client.js";
 import { HttpError } from "../http-error.js";
-import type { RequestContext, Router } from "../router.js";
-import { objectBody, optionalString } from "./body.js";
+import type { Router } from "../router.js";
+import { removeMember } from "./clusters.js";
 import { orNull } from "./exists.js";
-
-const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+import { hostCreator } from "./host-create.js";
 
 export function hostEndpoints(
   router: Router,
@@ -35,44 +34,7 @@ export function hostEndpoints(
     body: Host.toSafeJson(await mustGet(params.address!)),
   }));
 
-  const create = async (address: string, { body }: RequestContext) => {
-    const what = `host ${address}`;
-    const data = objectBody(body, what);
-    const key = optionalString(data, "ssh_priv_key", what);
-    if (!key || !BASE64.test(key))
-      throw new HttpError(
-        400,
-        `${what}: "ssh_priv_key" (the base64 of the PEM private key) is required`,
-      );
-    const remoteUser = optionalString(data, "remote_user", what) ?? "root";
-    const clusterName = optionalString(data, "cluster", what);
-    if (await orNull(storage.getHost(address))) throw new HttpError(409, `${what} already exists`);
-    const cluster = clusterName ? await orNull(storage.getCluster(clusterName)) : null;
-    if (clusterName && !cluster)
-      throw new HttpError(400, `${what}: cluster "${clusterName}" does not exist`);
-    await storage.save(HostCreds, { address, ssh_priv_key: key, remote_user: remoteUser });
-    let host: Awaited<ReturnType<typeof storage.getHost>>;
-    try {
-      host = await storage.save(Host, { address, status: "investigating" });
-    } catch (err) {
-      // No host without its record: take the credentials back, so a retry starts clean.
-      await orNull(storage.delete(HostCreds, { address })).catch(() => undefined);
-      throw err;
-    }
-    if (cluster && !cluster.hostset.includes(address))
-      await storage.save(Cluster, { ...cluster, hostset: [...cluster.hostset, address] });
-    // The investigator takes it from here; nobody waits for the investigation.
-    const queues = await bus.notify("jobs.investigate", {
-      address,
-      ...(clusterName ? { cluster_name: clusterName } : {}),
-    });
-    if (queues === 0)
-      logger.warn(
-        { address },
-        "no investigator is listening: the host stays investigating until one starts",
-      );
-    return { status: 201, body: Host.toSafeJson(host) };
-  };
+  const create = hostCreator(storage, bus, logger);
   router.on("PUT", "/api/v0/host/{address}", (context) => create(context.params.address!, context));
   // A host adding itself from a boot script: the address is the caller's.
   router.on("PUT", "/api/v0/host", (context) =>
@@ -84,13 +46,8 @@ export function hostEndpoints(
     await mustGet(address);
     await storage.delete(Host, { address });
     await orNull(storage.delete(HostCreds, { address }));
-    for (const cluster of await storage.list(Cluster)) {
-      if (cluster.hostset.includes(address))
-        await storage.save(Cluster, {
-          ...cluster,
-          hostset: cluster.hostset.filter((h) => h !== address),
-        });
-    }
+    for (const cluster of await storage.list(Cluster))
+      if (cluster.hostset.includes(address)) await removeMember(storage, cluster.name, address);
     return { status: 200, body: [] };
   });
 

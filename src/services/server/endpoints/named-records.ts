@@ -2,6 +2,7 @@
  * Networks (/api/v0/networks, /api/v0/network/{name}) and container managers
  * (/api/v0/containermanagers, /api/v0/containermanager/{name}): records known by name.
  */
+import { StoragePreconditionError } from "../../../bus/errors.js";
 import {
   ContainerManagerConfig,
   implicitNetwork,
@@ -44,9 +45,14 @@ function namedEndpoints(router: Router, storage: StorageClient, spec: NamedRecor
 
   router.on("PUT", spec.one, async ({ params, body }) => {
     const data = objectBody(body, `${spec.label} "${params.name}"`);
-    if (await orNull(storage.get(spec.type, { name: params.name! })))
-      throw new HttpError(409, `${spec.label} "${params.name}" already exists`);
-    const saved = await storage.save(spec.type, { ...data, name: params.name! });
+    // Create-only: of concurrent creations one wins, the others get 409.
+    const saved = await storage
+      .save(spec.type, { ...data, name: params.name! }, { createOnly: true })
+      .catch((err) => {
+        if (err instanceof StoragePreconditionError)
+          throw new HttpError(409, `${spec.label} "${params.name}" already exists`);
+        throw err;
+      });
     return { status: 201, body: spec.type.toSafeJson(saved) };
   });
 
