@@ -21,9 +21,10 @@ export function createTransport(uri: string, options: TransportOptions = {}): Tr
         ...options.redis,
         onError: options.onError,
         onReconnect: options.onReconnect,
+        onDeadLetter: options.onDeadLetter,
       });
     case "memory":
-      return new MemoryTransport(options.memoryBroker ?? new MemoryBroker());
+      return new MemoryTransport(options.memoryBroker ?? new MemoryBroker(), options);
     default:
       throw new Error(
         `bus URI "${redactUri(uri)}": unsupported scheme ${scheme ? `"${scheme}"` : "(none)"}; use one of ${SUPPORTED_SCHEMES.map((s) => `${s}://`).join(", ")}`,
