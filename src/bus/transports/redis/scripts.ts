@@ -105,11 +105,10 @@ for k = 2, #KEYS do
     if not raw then break end
     local size = #raw
     if limit > 0 and size > limit then
-      redis.call('RPOP', key)
       local queue = key
       local at = string.find(key, sep, 1, true)
       if at then queue = string.sub(key, 1, at - 1) end
-      redis.call('LPUSH', queue .. '.dead', raw)
+      redis.call('RPOPLPUSH', key, queue .. '.dead')
       local replyTo = member(raw, 'reply_to')
       local answered = 0
       if replyTo and replyTo ~= '' then
