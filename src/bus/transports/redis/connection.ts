@@ -21,3 +21,9 @@ export async function closeConnection(redis: Redis, deadlineMs = 2000): Promise<
   clearTimeout(timer);
   redis.disconnect();
 }
+
+/**
+ * How long ioredis waits for a dropped socket to close before destroying it. Its timer keeps the
+ * process alive (2 s by default, even for a socket that never connected), so it is kept short.
+ */
+export const DISCONNECT_TIMEOUT_MS = 100;

@@ -20,7 +20,7 @@ import {
   type Transport,
   type TransportEvents,
 } from "../../transport.js";
-import { closeConnection, delay } from "./connection.js";
+import { closeConnection, DISCONNECT_TIMEOUT_MS, delay } from "./connection.js";
 import { RedisConsumer } from "./consumer.js";
 import {
   aliveKey,
@@ -191,6 +191,7 @@ export class RedisTransport implements Transport {
     const tls = this.tls ? { tls: { ...this.tls, ...this.options.redis?.tls } } : {};
     const redis = new Redis(this.url, {
       lazyConnect: false,
+      disconnectTimeout: DISCONNECT_TIMEOUT_MS,
       ...this.options.redis,
       ...tls,
       ...extra,
