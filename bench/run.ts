@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Bus } from "../src/bus/bus.js";
 import { EtcdServer, RedisServer } from "../test/helpers/servers.js";
+import { faultRun } from "./faults.js";
 import { cpuMicros, Proc, rssMb, runLoad, SCRIPTS } from "./processes.js";
 
 const quick = process.argv.includes("--quick");
@@ -245,6 +246,15 @@ async function main(): Promise<void> {
     }
     await seed.close();
     await stopAll(storage);
+
+    // 4. Faults: consumers SIGKILLed under load.
+    const faults = await faultRun(redis, SCRIPTS.fault, quick ? 5 : 20);
+    const f = faults.perThousandKills;
+    notes.push(
+      `fault run: ${faults.kills} SIGKILLs of service processes under load (${faults.requests} requests, ${faults.answered} answered): ` +
+        `lost ${faults.lost}, executed twice ${faults.executedTwice}, expired ${faults.expired}; ` +
+        `per 1,000 kills: lost ${fmt(f.lost, 0)}, executed twice ${fmt(f.executedTwice, 0)}, expired ${fmt(f.expired, 0)} (target: 0 lost)`,
+    );
     printTable();
     const dir = join(fileURLToPath(new URL("../../bench/results/", import.meta.url)));
     mkdirSync(dir, { recursive: true });
@@ -254,7 +264,7 @@ async function main(): Promise<void> {
     );
     writeFileSync(
       file,
-      `${JSON.stringify({ quick, node: process.version, rows, notes }, null, 2)}\n`,
+      `${JSON.stringify({ quick, node: process.version, rows, notes, faults }, null, 2)}\n`,
     );
     console.log(`\nwritten: ${file}`);
   } finally {
