@@ -176,6 +176,38 @@ describe("redis transport under faults", () => {
     }
   });
 
+  test("kombu's unacked entries of a dead kombu consumer are still restored after the visibility timeout", async () => {
+    const db = server.client(8);
+    // What a kombu consumer that died leaves behind: its record in unacked, delivered long ago.
+    const envelope = {
+      body: Buffer.from('{"jsonrpc": "2.0", "method": "record", "params": {"k": 1}}').toString(
+        "base64",
+      ),
+      "content-type": "application/json",
+      headers: {},
+      properties: {
+        delivery_info: { exchange: "commissaire", routing_key: "kq.record" },
+        body_encoding: "base64",
+        delivery_tag: "kombu-tag-1",
+      },
+    };
+    await db.hset("unacked", "kombu-tag-1", JSON.stringify([envelope, "commissaire", "kq.record"]));
+    await db.zadd("unacked_index", Date.now() / 1000 - 60, "kombu-tag-1");
+    const service = new TestService({
+      bus: Bus.connect(`${server.url(8)}?visibility_timeout=1`),
+      name: "kq",
+    });
+    await service.start();
+    open.push({ close: () => service.stop(500) });
+    try {
+      await waitFor(() => service.executed.length === 1, { what: "the restored message to run" });
+      assert.deepEqual(service.executed, [{ k: 1 }]);
+      assert.equal(await db.hlen("unacked"), 0);
+    } finally {
+      db.disconnect();
+    }
+  });
+
   test("a reply list expires when nobody takes the reply", async () => {
     const db = server.client(6);
     const bus = Bus.connect(server.url(6));

@@ -3,10 +3,9 @@
  * Python services on kombu and ours share one bus in either role.
  */
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
 import type { ConnectionOptions } from "node:tls";
 import { Redis, type RedisOptions } from "ioredis";
-import { type Envelope, markRedelivered } from "../../envelope.js";
+import type { Envelope } from "../../envelope.js";
 import { ErrorCode } from "../../errors.js";
 import { keyToPattern, routeBindings, type StoredBinding } from "../../topic.js";
 import {
@@ -32,14 +31,14 @@ import {
   PRIORITY_STEPS,
   parseBindingMember,
   priorityKey,
-  UNACKED,
-  UNACKED_INDEX,
-  UNACKED_MUTEX,
-  UNACKED_MUTEX_TTL_MS,
 } from "./keys.js";
+import { restoreExpired } from "./kombu-restore.js";
 import { RedisListener } from "./listener.js";
 import { type ScriptedRedis, withScripts } from "./scripts.js";
+import { parseRedisUri } from "./uri.js";
 import { enableListKeyspaceEvents, WakeUps } from "./wake-ups.js";
+
+export { type ParsedRedisUri, parseRedisUri } from "./uri.js";
 
 export interface RedisTransportOptions extends TransportEvents {
   /** Unacked deliveries older than this are restored by any live process (kombu: 3600 s). */
@@ -61,61 +60,6 @@ export interface RedisTransportOptions extends TransportEvents {
   replyTtlMs?: number;
   /** Extra ioredis options (tests, TLS details). */
   redis?: RedisOptions;
-}
-
-export interface ParsedRedisUri {
-  /** The URI for ioredis, without our own query parameters. */
-  url: string;
-  visibilityTimeoutMs?: number;
-  tls?: ConnectionOptions;
-}
-
-/**
- * Reads our query parameters off a redis:// or rediss:// URI: `visibility_timeout` (seconds,
- * kombu's transport option name), and for TLS redis-py's `ssl_ca_certs`, `ssl_certfile`,
- * `ssl_keyfile` and `ssl_cert_reqs=none`. Files are read here so a bad path fails at start-up.
- */
-export function parseRedisUri(uri: string): ParsedRedisUri {
-  const parsed = new URL(uri);
-  const take = (name: string): string | null => {
-    const value = parsed.searchParams.get(name);
-    parsed.searchParams.delete(name);
-    return value;
-  };
-  const vt = take("visibility_timeout");
-  const ca = take("ssl_ca_certs");
-  const cert = take("ssl_certfile");
-  const key = take("ssl_keyfile");
-  const reqs = take("ssl_cert_reqs");
-  const out: ParsedRedisUri = { url: parsed.toString() };
-  if (vt !== null) {
-    const seconds = Number(vt);
-    if (!Number.isFinite(seconds) || seconds <= 0) {
-      throw new Error(
-        `bus URI: visibility_timeout must be a positive number of seconds, got "${vt}"`,
-      );
-    }
-    out.visibilityTimeoutMs = seconds * 1000;
-  }
-  if (parsed.protocol === "rediss:") {
-    const file = (path: string, what: string): Buffer => {
-      try {
-        return readFileSync(path);
-      } catch (err) {
-        throw new Error(`bus URI: ${what}=${path}: cannot be read: ${(err as Error).message}`);
-      }
-    };
-    const tls: ConnectionOptions = {};
-    if (ca) tls.ca = file(ca, "ssl_ca_certs");
-    if (cert) tls.cert = file(cert, "ssl_certfile");
-    if (key) tls.key = file(key, "ssl_keyfile");
-    if (reqs !== null && ["none", "cert_none"].includes(reqs.toLowerCase()))
-      tls.rejectUnauthorized = false;
-    out.tls = tls;
-  } else if (ca || cert || key || reqs) {
-    throw new Error("bus URI: ssl_* options need the rediss:// scheme");
-  }
-  return out;
 }
 
 export class RedisTransport implements Transport {
@@ -371,64 +315,14 @@ export class RedisTransport implements Transport {
     return consumer;
   }
 
-  /**
-   * kombu's restore_by_tag, for what kombu consumers left in `unacked`: put the message back where
-   * its exchange and routing key route it, flagged redelivered, removing its record in the same
-   * atomic step. Returns false when the record was already gone (acked, or restored elsewhere).
-   */
-  async restoreByTag(tag: string, atConsumingEnd: boolean): Promise<boolean> {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const record = await this.command.hget(UNACKED, tag);
-      if (record === null) {
-        await this.command.zrem(UNACKED_INDEX, tag);
-        return false;
-      }
-      let envelope: Envelope;
-      let exchange: string;
-      let routingKey: string;
-      try {
-        [envelope, exchange, routingKey] = JSON.parse(record) as [Envelope, string, string];
-        markRedelivered(envelope);
-      } catch {
-        // Not kombu's record: nothing can be restored from it; drop it so it is not retried forever.
-        await this.command.multi().zrem(UNACKED_INDEX, tag).hdel(UNACKED, tag).exec();
-        this.reportError(new Error(`unacked record ${tag} is not valid JSON; dropped`));
-        return false;
-      }
-      const queues = await this.route(exchange, routingKey);
-      const done = await this.command.restoreIfUnchanged(
-        2 + queues.length,
-        UNACKED,
-        UNACKED_INDEX,
-        ...queues,
-        tag,
-        record,
-        JSON.stringify(envelope),
-        atConsumingEnd ? "1" : "0",
-      );
-      if (done === 1) return true;
-    }
-    return false;
-  }
-
-  /** kombu's restore_visible, under unacked_mutex: any live process may do it. */
-  async restoreExpired(): Promise<number> {
-    const token = randomUUID();
-    const locked = await this.command.set(UNACKED_MUTEX, token, "PX", UNACKED_MUTEX_TTL_MS, "NX");
-    if (locked !== "OK") return 0;
-    let restored = 0;
-    try {
-      const ceiling = (Date.now() - this.visibilityTimeoutMs) / 1000;
-      for (;;) {
-        const tags = await this.command.zrangebyscore(UNACKED_INDEX, 0, ceiling, "LIMIT", 0, 100);
-        if (tags.length === 0) break;
-        for (const tag of tags) if (await this.restoreByTag(tag, true)) restored += 1;
-        if (tags.length < 100) break;
-      }
-    } finally {
-      await this.command.releaseLock(UNACKED_MUTEX, token);
-    }
-    return restored;
+  /** kombu's restore_visible for what kombu consumers left in `unacked` (kombu-restore.ts). */
+  restoreExpired(): Promise<number> {
+    return restoreExpired(
+      this.command,
+      this.visibilityTimeoutMs,
+      (e) => this.reportError(e),
+      (exchange, key) => this.route(exchange, key),
+    );
   }
 
   private stopTimers(): void {
