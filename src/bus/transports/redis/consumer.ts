@@ -6,7 +6,7 @@
  * this process. While the lists are empty it sleeps until a wake-up (our publishers' ping, or
  * Redis keyspace events for kombu's pushes) or blockSeconds, whichever comes first.
  */
-import { markRedelivered } from "../../envelope.js";
+import { markRedelivered, parseEnvelope } from "../../envelope.js";
 import type { ConsumeOptions, Consumer, Delivery, DeliveryCallback } from "../../transport.js";
 import { delay } from "./connection.js";
 import { consumeKeys, inFlightKey, wakeChannel } from "./keys.js";
@@ -180,10 +180,9 @@ export class RedisConsumer implements Consumer {
     if (items.length === 0) return;
     const multi = this.host.command.multi();
     for (const h of [...items].sort((a, b) => Number(b.delivery.tag) - Number(a.delivery.tag))) {
-      const envelope = h.delivery.envelope;
-      const raw = envelope.properties?.delivery_tag
-        ? JSON.stringify(markRedelivered(envelope))
-        : h.raw;
+      // What was not an envelope at all goes back exactly as it came.
+      const envelope = parseEnvelope(h.raw);
+      const raw = envelope ? JSON.stringify(markRedelivered(envelope)) : h.raw;
       multi.hdel(inFlightKey(this.host.owner), h.delivery.tag).rpush(h.key, raw);
       multi.publish(wakeChannel(h.delivery.queue), "1");
     }
