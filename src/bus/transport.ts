@@ -93,7 +93,7 @@ export interface PublishOutcome {
 
 export interface Transport {
   readonly kind: string;
-  /** Unix ms of the last re-established connection (undefined before any reconnect). */
+  /** Unix ms of the last lost or re-established connection (undefined while none was lost). */
   readonly reconnectedAt?: number;
   declareExchange(name: string, type: ExchangeType): Promise<void>;
   declareQueue(spec: QueueSpec): Promise<void>;

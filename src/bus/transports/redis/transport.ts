@@ -168,7 +168,11 @@ export class RedisTransport implements Transport {
   }
 
   private connectionLost(): void {
-    if (this.closed || this.reboundDone) return;
+    if (this.closed) return;
+    // A command sent before the loss may be replayed after the reconnect, before onReady is done:
+    // its "no route" must already count as part of the reconnect.
+    this.reconnectedAt = Date.now();
+    if (this.reboundDone) return;
     this.rebound = new Promise((resolve) => (this.reboundDone = resolve));
   }
 
@@ -179,6 +183,7 @@ export class RedisTransport implements Transport {
   private async onReady(): Promise<void> {
     const reconnect = this.readyOnce;
     this.readyOnce = true;
+    if (reconnect) this.reconnectedAt = Date.now();
     try {
       await enableListKeyspaceEvents(this.command);
       await this.heartbeat();
