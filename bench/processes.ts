@@ -9,6 +9,7 @@ const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 export const SCRIPTS = {
   raw: here("./raw-server.js"),
   echo: here("./echo-service.js"),
+  fault: here("./fault-service.js"),
   load: here("./load.js"),
   storage: here("../src/cli/storage-service.js"),
 };

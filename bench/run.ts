@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { Bus } from "../src/bus/bus.js";
 import { EtcdServer, RedisServer } from "../test/helpers/servers.js";
 import { authBench } from "./auth.js";
+import { faultRun } from "./faults.js";
 import { cpuMicros, Proc, rssMb, runLoad, SCRIPTS } from "./processes.js";
 import { remoteBench } from "./remote.js";
 
@@ -249,6 +250,15 @@ async function main(): Promise<void> {
     await seed.close();
     await stopAll(storage);
     notes.push(...(await authBench(quick)));
+
+    // 4. Faults: consumers SIGKILLed under load.
+    const faults = await faultRun(redis, SCRIPTS.fault, quick ? 5 : 20);
+    const f = faults.perThousandKills;
+    notes.push(
+      `fault run: ${faults.kills} SIGKILLs of service processes under load (${faults.requests} requests, ${faults.answered} answered): ` +
+        `lost ${faults.lost}, executed twice ${faults.executedTwice}, expired ${faults.expired}; ` +
+        `per 1,000 kills: lost ${fmt(f.lost, 0)}, executed twice ${fmt(f.executedTwice, 0)}, expired ${fmt(f.expired, 0)} (target: 0 lost)`,
+    );
     printTable();
     const remote = await remoteBench(quick);
     console.log(`\n${remote.lines.join("\n")}`);
@@ -260,7 +270,7 @@ async function main(): Promise<void> {
     );
     writeFileSync(
       file,
-      `${JSON.stringify({ quick, node: process.version, rows, notes, remote: remote.figures }, null, 2)}\n`,
+      `${JSON.stringify({ quick, node: process.version, rows, notes, faults, remote: remote.figures }, null, 2)}\n`,
     );
     console.log(`\nwritten: ${file}`);
   } finally {

@@ -4,9 +4,11 @@
  */
 import { randomUUID } from "node:crypto";
 import { type Logger, silentLogger } from "../base/logger.js";
+import { DEADLINE_HEADER } from "./deadline.js";
 import {
   contentTypeOf,
   type DeliveryMode,
+  type Envelope,
   envelopePayload,
   JSON_CONTENT_TYPE,
   makeEnvelope,
@@ -15,13 +17,19 @@ import {
 import { BusClosedError, BusConnectError, NoRouteError } from "./errors.js";
 import { encodeRequest, type Params } from "./jsonrpc.js";
 import { ReplyQueue } from "./reply-queue.js";
-import { type DeliveryHandler, ServedQueue } from "./served-queue.js";
+import { type BusCounters, type DeliveryHandler, ServedQueue } from "./served-queue.js";
 import type { Delivery, QueueSpec, Transport } from "./transport.js";
 import { createTransport, redactUri, type TransportOptions } from "./transports/index.js";
 
 export const DEFAULT_EXCHANGE = "commissaire";
 /** The original client's request timeout. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
+/**
+ * After the transport reconnected, a request that reaches no queue is published again for this
+ * long (within its own timeout): the services may not have re-declared their bindings yet.
+ */
+export const REBIND_GRACE_MS = 10_000;
+const REPUBLISH_INTERVAL_MS = 100;
 
 export interface BusOptions {
   exchange?: string;
@@ -57,6 +65,10 @@ const REPEAT_PROBLEM_AFTER_MS = 30_000;
 export interface ServeOptions {
   /** Handlers in flight at most (the in-flight limit). */
   prefetch: number;
+  /** Larger messages never reach the handler (moved aside and answered -32600 by the transport). */
+  maxMessageBytes?: number;
+  /** Bytes of messages in flight at most (default: four times maxMessageBytes). */
+  maxInFlightBytes?: number;
 }
 
 export class Bus implements Subscriber {
@@ -67,7 +79,10 @@ export class Bus implements Subscriber {
   private readonly replies: ReplyQueue;
   private readonly timeoutMs: number;
   private readonly subscriptions = new Set<Subscription>();
+  private readonly exchangeDeclared: Promise<void>;
   private closed = false;
+  /** Requests dropped past their deadline and messages taken out of circulation, in this bus. */
+  readonly counters: BusCounters = { expired: 0, deadLettered: 0 };
 
   constructor(
     readonly transport: Transport,
@@ -76,7 +91,9 @@ export class Bus implements Subscriber {
     this.exchange = options.exchange ?? DEFAULT_EXCHANGE;
     this.logger = options.logger ?? silentLogger();
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    transport.declareExchange(this.exchange, "topic");
+    this.exchangeDeclared = transport.declareExchange(this.exchange, "topic");
+    // Failures surface at the first use, which awaits this promise.
+    this.exchangeDeclared.catch(() => undefined);
     this.replies = new ReplyQueue(transport, this.logger);
   }
 
@@ -101,10 +118,16 @@ export class Bus implements Subscriber {
         last = { text: "", at: 0 };
         logger.info({ bus: redactUri(uri) }, "bus reconnected; bindings declared again");
       },
+      onDeadLetter: (letter) => {
+        options.transport?.onDeadLetter?.(letter);
+        bus.counters.deadLettered += 1;
+        logger.error(letter, `message moved to ${letter.queue}.dead`);
+      },
       ...(options.transport?.memoryBroker ? { memoryBroker: options.transport.memoryBroker } : {}),
       ...(options.transport?.redis ? { redis: options.transport.redis } : {}),
     });
-    return new Bus(transport, { ...options, logger });
+    const bus = new Bus(transport, { ...options, logger });
+    return bus;
   }
 
   /**
@@ -169,19 +192,36 @@ export class Bus implements Subscriber {
       exchange: this.exchange,
       routingKey,
       replyTo: this.replies.name,
+      correlationId: id,
+      // No handler starts after the caller stopped waiting (src/bus/deadline.ts).
+      headers: { [DEADLINE_HEADER]: Date.now() + timeoutMs },
     });
     // The timeout covers everything, opening the reply queue included (Redis may be unreachable).
     const reply = this.replies.expect(id, routingKey, timeoutMs);
     this.replies
       .open()
-      .then(() => this.transport.publish(this.exchange, routingKey, envelope))
-      .then(
-        (queues) => {
-          if (queues === 0) this.replies.fail(id, new NoRouteError(this.exchange, routingKey));
-        },
-        (err: Error) => this.replies.fail(id, err),
-      );
+      .then(() => this.publishRequest(id, routingKey, envelope))
+      .catch((err: Error) => this.replies.fail(id, err));
     return (await reply) as T;
+  }
+
+  /**
+   * Publishes a request; one that reaches no queue fails with NoRouteError at once, unless the
+   * transport reconnected a moment ago (the broker restarted and the services are re-declaring
+   * their bindings): then it is published again until it is routed or the call is over.
+   */
+  private async publishRequest(id: string, routingKey: string, envelope: Envelope): Promise<void> {
+    await this.exchangeDeclared;
+    for (;;) {
+      const outcome = await this.transport.publish(this.exchange, routingKey, envelope);
+      if (outcome.routed) return;
+      const since = this.transport.reconnectedAt;
+      const rebinding = since !== undefined && Date.now() - since < REBIND_GRACE_MS;
+      if (!rebinding || !this.replies.isPending(id) || this.closed) break;
+      await new Promise((resolve) => setTimeout(resolve, REPUBLISH_INTERVAL_MS));
+      if (!this.replies.isPending(id)) return;
+    }
+    this.replies.fail(id, new NoRouteError(this.exchange, routingKey));
   }
 
   /** A JSON-RPC notification: no id, no reply. Resolves to how many queues received it. */
@@ -208,17 +248,23 @@ export class Bus implements Subscriber {
     payload: string,
     options: { deliveryMode?: DeliveryMode } = {},
   ): Promise<number> {
+    await this.exchangeDeclared;
     const envelope = makeEnvelope({ payload, exchange: this.exchange, routingKey, ...options });
-    return this.transport.publish(this.exchange, routingKey, envelope);
+    const outcome = await this.transport.publish(this.exchange, routingKey, envelope);
+    return outcome.queues ?? (outcome.routed ? 1 : 0);
   }
 
-  /** Sends a JSON-RPC response text to a reply queue, as the Python services do (text/plain). */
-  async reply(replyTo: string, responseText: string): Promise<void> {
+  /**
+   * Sends a JSON-RPC response text to a reply queue, as the Python services do (text/plain), with
+   * the request's correlation id when it had one.
+   */
+  async reply(replyTo: string, responseText: string, correlationId?: string): Promise<void> {
     const envelope = makeEnvelope({
       payload: responseText,
       exchange: "",
       routingKey: replyTo,
       contentType: TEXT_CONTENT_TYPE,
+      ...(correlationId !== undefined ? { correlationId } : {}),
     });
     await this.transport.publish("", replyTo, envelope);
   }
@@ -229,6 +275,7 @@ export class Bus implements Subscriber {
    */
   async subscribe(bindingKey: string, callback: SubscriberCallback): Promise<Subscription> {
     this.ensureOpen(`subscribe to ${bindingKey}`);
+    await this.exchangeDeclared;
     const spec: QueueSpec = {
       name: `listen-${randomUUID()}`,
       bindings: [{ exchange: this.exchange, routingKey: bindingKey }],
@@ -283,8 +330,25 @@ export class Bus implements Subscriber {
     options: ServeOptions,
   ): Promise<ServedQueue> {
     this.ensureOpen(`serve ${spec.name}`);
+    await this.exchangeDeclared;
     await this.transport.declareQueue(spec);
-    return new ServedQueue(this.transport, [spec.name], handler, options.prefetch, this.logger);
+    const consume = {
+      prefetch: options.prefetch,
+      ...(options.maxMessageBytes !== undefined
+        ? {
+            maxMessageBytes: options.maxMessageBytes,
+            maxInFlightBytes: options.maxInFlightBytes ?? 4 * options.maxMessageBytes,
+          }
+        : {}),
+    };
+    return new ServedQueue(
+      this.transport,
+      [spec.name],
+      handler,
+      consume,
+      this.logger,
+      this.counters,
+    );
   }
 
   /**

@@ -41,6 +41,8 @@ export interface EnvelopeInput {
   routingKey: string;
   contentType?: string;
   replyTo?: string;
+  /** The JSON-RPC id of the request this answers (or asks), so an answer can be matched unread. */
+  correlationId?: string;
   deliveryMode?: DeliveryMode;
   priority?: number;
   headers?: Record<string, unknown>;
@@ -55,6 +57,7 @@ export function makeEnvelope(input: EnvelopeInput): Envelope {
     delivery_tag: randomUUID(),
   };
   if (input.replyTo !== undefined) properties.reply_to = input.replyTo;
+  if (input.correlationId !== undefined) properties.correlation_id = input.correlationId;
   return {
     body: Buffer.from(input.payload, "utf8").toString("base64"),
     "content-encoding": "utf-8",
@@ -108,4 +111,17 @@ export function isRedelivered(envelope: Envelope): boolean {
     envelope.headers?.redelivered === true ||
     envelope.properties.delivery_info?.redelivered === true
   );
+}
+
+/**
+ * Marks an envelope taken back from a consumer that died and counts it (header
+ * x-commissaire-redeliveries); returns how many deliveries it has had so far.
+ */
+export function countRedelivery(envelope: Envelope): number {
+  const before = Number(envelope.headers?.["x-commissaire-redeliveries"] ?? 0);
+  const after = (Number.isFinite(before) ? before : 0) + 1;
+  markRedelivered(envelope);
+  envelope.headers["x-commissaire-redeliveries"] = after;
+  // Each restore follows one delivery: the count is also the number of deliveries so far.
+  return after;
 }

@@ -29,6 +29,34 @@ export interface JsonRpcResponse {
 /** The id a response carries when the request could not be parsed (the original's choice). */
 export const UNKNOWN_ID = -1;
 
+/** Deepest nesting of arrays and objects a request may have; deeper is refused with -32600. */
+export const MAX_JSON_DEPTH = 128;
+
+/**
+ * The nesting depth of a JSON text, or of its first `limit + 1` levels: a linear scan that skips
+ * strings, so a deep body is refused before any recursive code (parsing, validation, logging) sees it.
+ */
+export function jsonDepth(text: string, limit = MAX_JSON_DEPTH): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 /* [ */ || c === 123 /* { */) {
+      depth++;
+      if (depth > max) {
+        max = depth;
+        if (max > limit) return max;
+      }
+    } else if (c === 93 /* ] */ || c === 125 /* } */) depth--;
+  }
+  return max;
+}
+
 export function methodOfRoutingKey(routingKey: string): string {
   const dot = routingKey.lastIndexOf(".");
   return dot < 0 ? routingKey : routingKey.slice(dot + 1);
@@ -61,6 +89,13 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * arrived on, so a message cannot reach a method other than the one it was routed for.
  */
 export function parseRequest(text: string, routingKey: string): ParsedRequest {
+  if (jsonDepth(text) > MAX_JSON_DEPTH) {
+    return {
+      ok: false,
+      id: UNKNOWN_ID,
+      error: new InvalidRequestError(`body is nested deeper than ${MAX_JSON_DEPTH} levels`),
+    };
+  }
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -80,14 +115,16 @@ export function parseRequest(text: string, routingKey: string): ParsedRequest {
     };
   }
   const rawId = body.id;
-  const id: RequestId = typeof rawId === "string" || typeof rawId === "number" ? rawId : UNKNOWN_ID;
-  if (
-    rawId !== undefined &&
-    rawId !== null &&
-    typeof rawId !== "string" &&
-    typeof rawId !== "number"
-  ) {
-    return { ok: false, id, error: new InvalidRequestError("id must be a string or a number") };
+  const validId =
+    typeof rawId === "string" || (typeof rawId === "number" && Number.isFinite(rawId));
+  const id: RequestId = validId ? (rawId as RequestId) : UNKNOWN_ID;
+  if (rawId !== undefined && rawId !== null && !validId) {
+    // 1e400 parses to Infinity, which JSON would send back as null: refuse it by name instead.
+    return {
+      ok: false,
+      id,
+      error: new InvalidRequestError("id must be a string or a finite number"),
+    };
   }
   if (body.jsonrpc !== "2.0") {
     return { ok: false, id, error: new InvalidRequestError('member "jsonrpc" must be "2.0"') };

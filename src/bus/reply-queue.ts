@@ -43,7 +43,7 @@ export class ReplyQueue {
   /** Declares the queue and starts consuming it, once. */
   open(): Promise<void> {
     this.ready ??= (async () => {
-      this.transport.declareExchange(this.name, "direct");
+      await this.transport.declareExchange(this.name, "direct");
       await this.transport.declareQueue(this.spec);
       this.consumer = this.transport.consume([this.name], (d) => this.onReply(d), {
         prefetch: 1,
@@ -62,6 +62,10 @@ export class ReplyQueue {
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
     });
+  }
+
+  isPending(id: string): boolean {
+    return this.pending.has(id);
   }
 
   /** Settles a registered call with an error of the caller's side (e.g. publishing failed). */
@@ -87,7 +91,13 @@ export class ReplyQueue {
       this.logger.warn({ queue: this.name }, "reply that is not a JSON-RPC response dropped");
       return;
     }
-    const key = String(response.id as RequestId);
+    // An answer given without reading the request (id -1: unparsable, oversized) still reaches its
+    // caller through the correlation id.
+    const correlation = delivery.envelope.properties.correlation_id;
+    const key =
+      typeof correlation === "string" && this.pending.has(correlation)
+        ? correlation
+        : String(response.id as RequestId);
     const call = this.pending.get(key);
     if (!call) {
       this.logger.debug({ id: response.id }, "late or unknown reply dropped");

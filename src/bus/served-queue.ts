@@ -4,7 +4,8 @@
  * losing, what could not.
  */
 import type { Logger } from "../base/logger.js";
-import type { Consumer, Delivery, Transport } from "./transport.js";
+import { deadlineOf, isExpired } from "./deadline.js";
+import type { ConsumeOptions, Consumer, Delivery, Transport } from "./transport.js";
 
 export type DeliveryHandler = (delivery: Delivery) => Promise<void>;
 
@@ -13,6 +14,14 @@ export interface DrainResult {
   finished: number;
   /** Deliveries that did not finish in time and were put back on their queue. */
   restored: number;
+}
+
+/** What the bus counts for its owner (tests, metrics). */
+export interface BusCounters {
+  /** Requests dropped because their deadline had passed before a handler could start. */
+  expired: number;
+  /** Messages the transport took out of circulation (poison, oversized). */
+  deadLettered: number;
 }
 
 export class ServedQueue {
@@ -25,10 +34,11 @@ export class ServedQueue {
     transport: Transport,
     queues: string[],
     private readonly handler: DeliveryHandler,
-    prefetch: number,
+    options: Omit<ConsumeOptions, "noAck">,
     private readonly logger: Logger,
+    private readonly counters: BusCounters,
   ) {
-    this.consumer = transport.consume(queues, (d) => this.run(d), { prefetch, noAck: false });
+    this.consumer = transport.consume(queues, (d) => this.run(d), { ...options, noAck: false });
   }
 
   get inFlight(): number {
@@ -36,6 +46,23 @@ export class ServedQueue {
   }
 
   private run(delivery: Delivery): void {
+    if (isExpired(delivery.envelope)) {
+      // The caller has given up: running it now could only overwrite newer work with stale work.
+      this.counters.expired += 1;
+      this.logger.warn(
+        {
+          routingKey: delivery.routingKey,
+          deadline: deadlineOf(delivery.envelope),
+          lateMs: Date.now() - (deadlineOf(delivery.envelope) ?? 0),
+          redelivered: delivery.redelivered,
+        },
+        "request past its deadline dropped",
+      );
+      void this.consumer
+        .reject(delivery, false)
+        .catch((err) => this.logger.error({ err }, "dropping an expired request failed"));
+      return;
+    }
     const task = (async () => {
       try {
         await this.handler(delivery);

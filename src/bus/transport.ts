@@ -1,6 +1,7 @@
 /**
  * What a transport does: move envelopes between named queues bound to exchanges. It knows nothing
  * of JSON-RPC; the protocol lives in the Bus above it (one module, whatever the transport).
+ * docs/transports.md states the contract and test/helpers/transport-suite.ts checks it.
  */
 import type { Envelope } from "./envelope.js";
 
@@ -14,7 +15,10 @@ export interface Binding {
 export interface QueueSpec {
   name: string;
   bindings: Binding[];
-  /** Removed (with its bindings) when the consumer that declared it closes. */
+  /**
+   * Removed (with its bindings) when the transport that declared it closes, and by any live
+   * process once that transport is dead (its process crashed).
+   */
   autoDelete?: boolean;
 }
 
@@ -26,6 +30,7 @@ export interface Delivery {
   readonly exchange: string;
   readonly routingKey: string;
   readonly redelivered: boolean;
+  /** The transport's handle on this delivery (unique among the consumer's unsettled ones). */
   readonly tag: string;
   /** Size of the raw message in bytes, before any decoding. */
   readonly size: number;
@@ -36,11 +41,21 @@ export interface ConsumeOptions {
   prefetch: number;
   /** Deliveries count as settled when handed out (reply queues, notification listeners). */
   noAck: boolean;
+  /**
+   * Larger messages never reach the callback: the transport moves them to `<queue>.dead` and
+   * answers -32600 to their reply_to when it can read it without decoding the body.
+   */
+  maxMessageBytes?: number;
+  /** Bytes of unsettled deliveries at most (one message is always let through). */
+  maxInFlightBytes?: number;
 }
 
 export interface Consumer {
   ack(delivery: Delivery): Promise<void>;
-  /** requeue=true puts it back at the head of its queue, flagged redelivered. */
+  /**
+   * requeue=true puts it back at the head of its queue, flagged redelivered; false drops it
+   * (an expired request).
+   */
   reject(delivery: Delivery, requeue: boolean): Promise<void>;
   /** Stops taking messages; once resolved, no further delivery reaches the callback. */
   stop(): Promise<void>;
@@ -56,20 +71,49 @@ export interface TransportEvents {
   /** A connection was (re)established; emitted after the transport re-declared its bindings. */
   onReconnect?: () => void;
   onError?: (error: Error) => void;
+  /** A message taken out of circulation (poison after too many deliveries, oversized). */
+  onDeadLetter?: (letter: DeadLetter) => void;
+}
+
+/** A message moved to `<queue>.dead`, and why. */
+export interface DeadLetter {
+  queue: string;
+  reason: string;
+  /** The JSON-RPC error code its caller was answered with, when it was answered. */
+  code?: number;
+}
+
+/** What a publish achieved, as far as the transport can tell. */
+export interface PublishOutcome {
+  /** At least one queue took the message. */
+  routed: boolean;
+  /** How many queues took it, when the transport knows (Redis routes itself; AMQP does not say). */
+  queues?: number;
 }
 
 export interface Transport {
   readonly kind: string;
-  declareExchange(name: string, type: ExchangeType): void;
+  /** Unix ms of the last lost or re-established connection (undefined while none was lost). */
+  readonly reconnectedAt?: number;
+  declareExchange(name: string, type: ExchangeType): Promise<void>;
   declareQueue(spec: QueueSpec): Promise<void>;
   deleteQueue(spec: QueueSpec): Promise<void>;
-  /** Routes and stores one copy per matching queue; returns how many queues got it. */
-  publish(exchange: string, routingKey: string, envelope: Envelope): Promise<number>;
+  /** Routes and stores one copy per matching queue. */
+  publish(exchange: string, routingKey: string, envelope: Envelope): Promise<PublishOutcome>;
   consume(queues: string[], callback: DeliveryCallback, options: ConsumeOptions): Consumer;
   /** Resolves once the broker answers (waits while it cannot be reached). */
   ping(): Promise<void>;
   /** Stops every consumer, restores what they hold unsettled, releases connections. */
   close(): Promise<void>;
-  /** Drops every connection at once (when close() cannot finish: the server is unreachable). */
+  /**
+   * Drops every connection at once, as a crash would: what consumers hold unsettled is returned to
+   * its queues by the transport's liveness rules (at once on memory, within seconds on Redis).
+   */
   abort(): void;
 }
+
+/** Header that counts how often a message was taken back from a consumer that died. */
+export const REDELIVERIES_HEADER = "x-commissaire-redeliveries";
+/** Deliveries after which a message goes to `<queue>.dead` instead of its queue. */
+export const MAX_DELIVERIES = 5;
+export const DEAD_SUFFIX = ".dead";

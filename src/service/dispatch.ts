@@ -41,6 +41,12 @@ export interface DispatchTarget {
   handlerFor(method: string): BoundHandler | undefined;
 }
 
+/** The request's correlation id, echoed on its answer so an id -1 answer still finds its caller. */
+const correlationOf = (envelope: Delivery["envelope"]): string | undefined =>
+  typeof envelope.properties.correlation_id === "string"
+    ? envelope.properties.correlation_id
+    : undefined;
+
 export async function dispatch(target: DispatchTarget, delivery: Delivery): Promise<void> {
   const { envelope, routingKey } = delivery;
   const replyTo =
@@ -61,7 +67,7 @@ export async function dispatch(target: DispatchTarget, delivery: Delivery): Prom
   const send = (text: string): void => {
     if (!replyTo) return;
     target.bus
-      .reply(replyTo, text)
+      .reply(replyTo, text, correlationOf(envelope))
       .catch((err: Error) => log().error({ err: err.message }, "reply not sent"));
   };
   const answerError = (

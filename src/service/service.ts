@@ -202,7 +202,10 @@ export abstract class CommissaireService implements Subscriber {
         bindings: q.routingKeys.map((routingKey) => ({ exchange: this.bus.exchange, routingKey })),
       };
       this.#served.push(
-        await this.bus.serve(spec, (d) => dispatch(target, d), { prefetch: this.inFlightLimit }),
+        await this.bus.serve(spec, (d) => dispatch(target, d), {
+          prefetch: this.inFlightLimit,
+          maxMessageBytes: this.maxBodyBytes,
+        }),
       );
     }
     for (const task of this.#tasks) task.start();

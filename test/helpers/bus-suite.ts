@@ -1,12 +1,11 @@
 /**
- * One behaviour suite for every transport (memory, redis): the same calls, the same answers.
- * Each test builds its services and clients on the fixture's shared backend and closes them.
+ * The bus as service authors see it, on every transport (memory, redis; see transport-factories):
+ * the same calls, the same answers. Each test builds its services and clients on the factory's
+ * shared backend and closes them. The transport contract itself is in contract-suite.ts.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import {
-  type Bus,
-  type BusOptions,
   ContainerManagerError,
   NoRouteError,
   RemoteProcedureCallError,
@@ -16,30 +15,20 @@ import {
 import { waitFor } from "../../src/testing/index.js";
 import { rawRequest } from "./raw.js";
 import { TestService } from "./test-service.js";
+import type { Backend, TransportFactory } from "./transport-factories.js";
 
-export interface BusFixture {
-  /** A new bus on the shared backend. */
-  bus(options?: BusOptions): Bus;
-  /** True while a queue (or its bindings) exists on the backend. */
-  queueExists(name: string): Promise<boolean>;
-}
-
-export function busSuite(
-  label: string,
-  setup: () => Promise<BusFixture>,
-  teardown: () => Promise<void>,
-): void {
-  describe(`bus behaviour on ${label}`, () => {
-    let fx: BusFixture;
+export function busSuite(factory: TransportFactory): void {
+  describe(`bus behaviour on ${factory.label}`, () => {
+    let fx: Backend;
     const open: Array<{ close(): Promise<unknown> }> = [];
     let n = 0;
 
     before(async () => {
-      fx = await setup();
+      fx = await factory.setup();
     });
     after(async () => {
       for (const o of open.reverse()) await o.close().catch(() => undefined);
-      await teardown();
+      await factory.teardown();
     });
 
     /** A started service on a queue of its own, and a client bus. */

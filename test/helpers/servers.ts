@@ -97,6 +97,8 @@ export interface RedisServerOptions {
   /** Serve TLS only (server certificate and the CA that signed it). */
   tls?: { certFile: string; keyFile: string; caFile: string };
   password?: string;
+  /** Extra environment of the server process (e.g. MALLOC_CONF). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export class RedisServer extends ServerProcess {
@@ -140,7 +142,9 @@ export class RedisServer extends ServerProcess {
     const rest = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", this.dir]
       .concat(["--daemonize", "no", "--loglevel", "warning"])
       .concat(password ? ["--requirepass", password] : []);
-    this.child = startProcess("redis-server", [...listen, ...rest]);
+    this.child = startProcess("redis-server", [...listen, ...rest], {
+      env: this.options.env ?? {},
+    });
     const probe = this.client(0, {
       lazyConnect: true,
       maxRetriesPerRequest: 0,

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { after, before, test } from "node:test";
 import { pino } from "pino";
+import type { RedisTransport } from "../../src/bus/transports/redis/transport.js";
 import { Bus } from "../../src/index.js";
 import { waitFor } from "../../src/testing/index.js";
 import { rawRequest } from "../helpers/raw.js";
@@ -80,7 +81,8 @@ test("each bad message is answered with its code, logged once and acknowledged",
       assert.equal(logged.length, 1, `${what} logged once: ${JSON.stringify(logged)}`);
       assert.equal(logged[0].code, code);
       // The reply goes out before the acknowledgement: wait for the acknowledgement to land.
-      await waitFor(async () => (await probe.hlen("unacked")) === 0, {
+      const owner = (service.bus.transport as RedisTransport).owner;
+      await waitFor(async () => (await probe.hlen(`_commissaire.inflight.${owner}`)) === 0, {
         what: `${what} to be acknowledged`,
       });
     }

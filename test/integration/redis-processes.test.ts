@@ -47,39 +47,8 @@ describe("redis transport across processes", () => {
       const pids = new Set(replies.map((r) => r.pid));
       assert.ok(pids.size >= 2, `the processes competed for the queue (pids: ${[...pids]})`);
       assert.equal(await probe.hlen("unacked"), 0, "nothing left unacknowledged");
+      assert.deepEqual(await probe.keys("_commissaire.inflight.*"), [], "nothing left in flight");
     } finally {
-      await client.close();
-    }
-  });
-
-  test("a consumer killed mid-request: its message goes to another after the visibility timeout", async () => {
-    const uri = `${server.url(1)}?visibility_timeout=1.5`;
-    const victim = await ServiceProcess.start({ BUS_URI: uri, SERVICE_NAME: "killed" });
-    const client = Bus.connect(server.url(1));
-    const db1 = server.client(1);
-    try {
-      const call = client.request<number>("killed.wait", { n: 7 }, { timeoutMs: 30_000 });
-      await waitFor(async () => (await db1.hlen("unacked")) === 1, {
-        what: "the victim to take the request",
-      });
-      await victim.kill();
-      assert.equal(
-        await db1.llen("killed"),
-        0,
-        "the message is not on the queue while it is unacked",
-      );
-      const rescuer = await ServiceProcess.start({
-        BUS_URI: uri,
-        SERVICE_NAME: "killed",
-        OPEN_GATE: "1",
-      });
-      assert.equal(await call, 7);
-      await waitFor(async () => (await db1.hlen("unacked")) === 0, {
-        what: "the rescuer's acknowledgement",
-      });
-      await rescuer.stop();
-    } finally {
-      db1.disconnect();
       await client.close();
     }
   });
@@ -100,8 +69,7 @@ describe("redis transport across processes", () => {
       });
       const stopped = await service.stop(50).finally(() => service.bus.close());
       assert.deepEqual(stopped, { clean: false, finished: 0, restored: 1 });
-      assert.equal(await db2.hlen("unacked"), 0);
-      assert.equal(await db2.zcard("unacked_index"), 0);
+      assert.deepEqual(await db2.keys("_commissaire.inflight.*"), []);
       const queued = (await db2.lrange("restored", 0, -1)).map((raw) => JSON.parse(raw));
       assert.equal(queued.length, 2);
       const head = queued[1]; // BRPOP takes from the right: the restored one is consumed next
@@ -137,6 +105,13 @@ describe("redis transport across processes", () => {
       const outcome: any = await inFlight;
       assert.ok(Date.now() - started < 3000 + 10_000, "the in-flight call settled");
       if (!outcome.ok) assert.ok(outcome.e instanceof RequestTimeoutError, `got ${outcome.e}`);
+      // Right after the restart (bindings lost until the service declares them again) a call gets
+      // its answer or a timeout, never NoRouteError.
+      const first = await client.request("restart.add", { x: 1, y: 1 }, { timeoutMs: 8000 }).then(
+        (v) => v,
+        (e: Error) => e,
+      );
+      assert.ok(first === 2 || first instanceof RequestTimeoutError, `got ${first}`);
       // After the restart (data lost), the service declares its binding again and consumes again.
       const answer = await waitFor(
         () =>

@@ -80,7 +80,7 @@ describe("routing by stored bindings on Redis", () => {
       const exchange = `ex-${label.length}`;
       const transport = new RedisTransport(server.url(0));
       try {
-        transport.declareExchange(exchange, "topic");
+        await transport.declareExchange(exchange, "topic");
         const queueOf = (b: string) => `${exchange}:${b}`;
         for (const b of bindings)
           await transport.declareQueue({
@@ -89,7 +89,7 @@ describe("routing by stored bindings on Redis", () => {
           });
         const expected = pythonRoutes([...bindings], ROUTING_KEYS);
         for (const [i, key] of ROUTING_KEYS.entries()) {
-          const count = await transport.publish(
+          const { queues: count } = await transport.publish(
             exchange,
             key,
             makeEnvelope({ payload: "{}", exchange, routingKey: key }),

@@ -1,16 +1,4 @@
-import { MemoryBroker } from "../../src/index.js";
-import { memoryBus } from "../../src/testing/index.js";
-import { busSuite } from "../helpers/bus-suite.js";
+import { conformance } from "../helpers/contract-suite.js";
+import { memoryFactory } from "../helpers/transport-factories.js";
 
-let broker: MemoryBroker;
-busSuite(
-  "the memory transport",
-  async () => {
-    broker = new MemoryBroker();
-    return {
-      bus: (options) => memoryBus(broker, options),
-      queueExists: async (name) => (broker as any).queues.has(name),
-    };
-  },
-  async () => undefined,
-);
+conformance(memoryFactory());

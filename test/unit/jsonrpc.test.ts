@@ -6,7 +6,13 @@ import {
   RemoteProcedureCallError,
   StorageLookupError,
 } from "../../src/bus/errors.js";
-import { encodeError, encodeResult, parseRequest, parseResponse } from "../../src/bus/jsonrpc.js";
+import {
+  encodeError,
+  encodeResult,
+  jsonDepth,
+  parseRequest,
+  parseResponse,
+} from "../../src/bus/jsonrpc.js";
 
 test("parseRequest accepts object and array params and defaults absent params to {}", () => {
   const a = parseRequest(
@@ -85,4 +91,24 @@ test("a request whose params cannot be encoded fails at once and leaves nothing 
   await assert.rejects(bus.request("x.y", circular, { timeoutMs: 50 }), /circular/i);
   assert.equal((bus as any).replies.pending.size, 0);
   await bus.close();
+});
+
+test("a body nested deeper than the limit is refused with -32600 before it is parsed", () => {
+  const deep = `{"jsonrpc":"2.0","id":1,"method":"get","params":{"a":${"[".repeat(10_000)}${"]".repeat(10_000)}}}`;
+  const parsed = parseRequest(deep, "storage.get");
+  assert.equal(parsed.ok, false);
+  assert.equal(!parsed.ok && parsed.error.code, -32600);
+  assert.match(!parsed.ok ? parsed.error.message : "", /nested deeper than 128 levels/);
+  // Brackets inside strings do not count; the limit itself is accepted.
+  assert.equal(jsonDepth(`{"a":"[[[[[[{{{{\\"[["}`), 1);
+  const atLimit = `{"jsonrpc":"2.0","id":1,"method":"get","params":${"[".repeat(127)}${"]".repeat(127)}}`;
+  assert.equal(parseRequest(atLimit, "storage.get").ok, true);
+});
+
+test("an id JSON cannot send back (1e400) is refused by name, not answered with null", () => {
+  const parsed = parseRequest('{"jsonrpc":"2.0","id":1e400,"method":"get"}', "storage.get");
+  assert.equal(parsed.ok, false);
+  assert.equal(!parsed.ok && parsed.error.code, -32600);
+  assert.equal(!parsed.ok && parsed.id, -1);
+  assert.match(!parsed.ok ? parsed.error.message : "", /finite number/);
 });

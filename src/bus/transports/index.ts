@@ -23,13 +23,14 @@ export function createTransport(uri: string, options: TransportOptions = {}): Tr
           ...options.redis,
           onError: options.onError,
           onReconnect: options.onReconnect,
+          onDeadLetter: options.onDeadLetter,
         });
       } catch (err) {
         // Only the URI and its options can be wrong before anything is sent.
         throw new BusUriError((err as Error).message);
       }
     case "memory":
-      return new MemoryTransport(options.memoryBroker ?? new MemoryBroker());
+      return new MemoryTransport(options.memoryBroker ?? new MemoryBroker(), options);
     default:
       throw new BusUriError(
         `bus URI "${redactUri(uri)}": unsupported scheme ${scheme ? `"${scheme}"` : "(none)"}; use one of ${SUPPORTED_SCHEMES.map((s) => `${s}://`).join(", ")}`,

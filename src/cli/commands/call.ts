@@ -6,6 +6,7 @@ import { addBusOptions, connectFromOptions, paramsFrom } from "./bus-client.js";
 /** Exit codes: 0 result, 1 the service answered with an error, 3 no answer (timeout, no route, bus down). */
 export const EXIT_REMOTE_ERROR = 1;
 export const EXIT_NO_ANSWER = 3;
+const CLOSE_DEADLINE_MS = 250;
 
 export function callCommand(): Command {
   const command = new Command("call")
@@ -44,7 +45,9 @@ export function callCommand(): Command {
         process.exitCode = EXIT_NO_ANSWER;
       }
     } finally {
-      await bus.close();
+      // The answer (or the timeout) is what the user waits for: closing never adds more than
+      // this, also when the bus cannot be reached (connections are dropped then).
+      await bus.close(CLOSE_DEADLINE_MS);
     }
   });
 }

@@ -10,7 +10,8 @@ import type { ExchangeType } from "../../transport.js";
 /** Something that takes messages from queues; the broker offers it messages while it has room. */
 export interface BrokerConsumer {
   readonly queues: readonly string[];
-  hasCapacity(): boolean;
+  /** Room for one more message (`next`, when given, is the one on offer). */
+  hasCapacity(next?: string): boolean;
   take(queue: string, raw: string): void;
 }
 
@@ -50,6 +51,15 @@ export class MemoryBroker {
 
   queueLength(queue: string): number {
     return this.queues.get(queue)?.length ?? 0;
+  }
+
+  /** The messages waiting on a queue, next first (for tests and tools). */
+  peek(queue: string): readonly string[] {
+    return [...(this.queues.get(queue) ?? [])];
+  }
+
+  hasQueue(queue: string): boolean {
+    return this.queues.has(queue);
   }
 
   /** The queues a message published on (exchange, routingKey) goes to. */
@@ -109,7 +119,8 @@ export class MemoryBroker {
     if (!items || !list) return;
     while (items.length > 0) {
       // Round robin: the first consumer with room takes one and goes to the back of the line.
-      const index = list.findIndex((c) => c.hasCapacity());
+      const next = items[0];
+      const index = list.findIndex((c) => c.hasCapacity(next));
       if (index < 0) return;
       const [consumer] = list.splice(index, 1);
       list.push(consumer!);

@@ -45,3 +45,20 @@ export function queueOfKey(key: string): string {
   const at = key.lastIndexOf(SEP);
   return at < 0 ? key : key.slice(0, at);
 }
+
+/*
+ * Our own bookkeeping beside kombu's (WIRE.md "Our in-flight bookkeeping"; docs/wire-extensions.md).
+ * An owner is one transport (one process's connection to the bus).
+ */
+/** SET of owner ids that may hold messages or auto-delete queues. */
+export const OWNERS = "_commissaire.owners";
+/** STRING with a short TTL, refreshed while the owner lives. */
+export const aliveKey = (owner: string): string => `_commissaire.alive.${owner}`;
+/** HASH delivery number -> `<list key>` SEP `<raw envelope>`: what the owner's consumers hold. */
+export const inFlightKey = (owner: string): string => `_commissaire.inflight.${owner}`;
+/** HASH queue -> JSON [[binding set, member], ...]: the owner's auto-delete queues. */
+export const autoDeleteKey = (owner: string): string => `_commissaire.autodelete.${owner}`;
+/** Pub/sub channel our publishers ping when they push onto a queue. */
+export const wakeChannel = (queue: string): string => `_commissaire.wake.${queue}`;
+/** Where poison and oversized messages of a queue go. */
+export const deadKey = (queue: string): string => `${queue}.dead`;

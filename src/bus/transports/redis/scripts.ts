@@ -10,6 +10,7 @@ import type { Redis } from "ioredis";
  * literals, `.*?` and `.*?[^\.]`, anchors), translated here to Lua patterns with the same matches
  * (`.-` is Lua's lazy `.*?`). A stored regex outside that subset makes the script return -1 before
  * writing anything, and the caller routes with the real regex in JavaScript instead.
+ * Each queue reached is pinged on its wake channel, so our idle consumers take it at once.
  * KEYS[1] binding set; ARGV[1] routing key, ARGV[2] envelope, ARGV[3] priority suffix.
  */
 const ROUTE_AND_PUSH = `
@@ -59,46 +60,162 @@ for _, m in ipairs(redis.call('SMEMBERS', KEYS[1])) do
     end
   end
 end
-for _, q in ipairs(queues) do redis.call('LPUSH', q .. ARGV[3], ARGV[2]) end
+for _, q in ipairs(queues) do
+  redis.call('LPUSH', q .. ARGV[3], ARGV[2])
+  redis.call('PUBLISH', '_commissaire.wake.' .. q, '1')
+end
 return #queues
 `;
 
 /**
- * Take up to ARGV[1] messages without blocking, in the order of the keys, and (when ARGV[3] is
- * "1") record each in unacked / unacked_index in the same atomic step, so a message is never out
- * of the list without also being recorded. The record is kombu's: [envelope, exchange, routing key].
- * KEYS[1] unacked, KEYS[2] unacked_index, KEYS[3..] lists; ARGV[2] now (Unix seconds).
- * Returns a flat array key1, item1, key2, item2...
+ * Take up to ARGV[2] messages without blocking, in the order of the keys, moving each into the
+ * owner's in-flight HASH in the same atomic step: a message is always in its list or recorded as
+ * ours, never only in a process's memory. Sizes are checked here, on the Redis side, before
+ * anything is sent: a message larger than ARGV[3] bytes goes to `<queue>.dead` and, when its
+ * reply_to and correlation_id can be found in the raw text, its caller gets -32600 (the body is
+ * base64, so it holds no quote and cannot fake those members). A message that does not fit the
+ * in-flight byte budget ARGV[4] stays where it is, unless nothing is in flight (ARGV[5] = "1").
+ * KEYS[1] in-flight hash, KEYS[2..] lists; ARGV[1] first delivery number, ARGV[6] reply-list TTL
+ * (ms), ARGV[7] a unique prefix for answer tags.
+ * Returns {{number, key, raw, ...}, {queue, size, answered(0|1), ...}}.
  */
-const POP_AND_RECORD = `
-local out = {}
-local max = tonumber(ARGV[1])
-local record = ARGV[3] == '1'
-for k = 3, #KEYS do
-  while #out < max * 2 do
-    local item = redis.call('RPOP', KEYS[k])
-    if not item then break end
-    if record then
-      local ok, env = pcall(cjson.decode, item)
-      if ok and type(env) == 'table' and type(env.properties) == 'table'
-          and type(env.properties.delivery_tag) == 'string' then
-        local info = env.properties.delivery_info
-        local ex, rk = '', ''
-        if type(info) == 'table' then
-          if type(info.exchange) == 'string' then ex = info.exchange end
-          if type(info.routing_key) == 'string' then rk = info.routing_key end
+const TAKE_INTO_FLIGHT = `
+local sep = '\\6\\22'
+local seq = tonumber(ARGV[1])
+local room = tonumber(ARGV[2])
+local limit = tonumber(ARGV[3])
+local budget = tonumber(ARGV[4])
+local empty = ARGV[5] == '1'
+local taken, aside = {}, {}
+local count = 0
+local function member(raw, name)
+  local from = 1
+  while true do
+    local at = string.find(raw, '"' .. name .. '"', from, true)
+    if not at then return nil end
+    local value = string.match(raw, '^"' .. name .. '"%s*:%s*"([^"\\\\]*)"', at)
+    if value then return value end
+    from = at + 1
+  end
+end
+for k = 2, #KEYS do
+  local key = KEYS[k]
+  while count < room do
+    local raw = redis.call('LINDEX', key, -1)
+    if not raw then break end
+    local size = #raw
+    if limit > 0 and size > limit then
+      local queue = key
+      local at = string.find(key, sep, 1, true)
+      if at then queue = string.sub(key, 1, at - 1) end
+      redis.call('RPOPLPUSH', key, queue .. '.dead')
+      local replyTo = member(raw, 'reply_to')
+      local answered = 0
+      if replyTo and replyTo ~= '' then
+        local props = {delivery_mode = 2, priority = 0,
+          delivery_info = {exchange = '', routing_key = replyTo},
+          delivery_tag = ARGV[7] .. '-' .. (seq + count) .. '-' .. #aside}
+        local correlation = member(raw, 'correlation_id')
+        if correlation then props.correlation_id = correlation end
+        local payload = '{"jsonrpc": "2.0", "id": -1, "error": {"code": -32600, "message": "message of '
+          .. size .. ' bytes exceeds the limit of ' .. limit .. ' bytes", "data": {}}}'
+        local answer = cjson.encode({body = payload, ['content-encoding'] = 'utf-8',
+          ['content-type'] = 'text/plain', headers = {}, properties = props})
+        redis.call('LPUSH', replyTo, answer)
+        redis.call('PEXPIRE', replyTo, ARGV[6])
+        answered = 1
+      end
+      aside[#aside + 1] = queue
+      aside[#aside + 1] = size
+      aside[#aside + 1] = answered
+    else
+      if budget >= 0 and size > budget and not (empty and count == 0) then return {taken, aside} end
+      redis.call('RPOP', key)
+      local n = tostring(seq + count)
+      redis.call('HSET', KEYS[1], n, key .. sep .. raw)
+      taken[#taken + 1] = n
+      taken[#taken + 1] = key
+      taken[#taken + 1] = raw
+      count = count + 1
+      if budget >= 0 then budget = budget - size end
+    end
+  end
+  if count >= room then break end
+end
+return {taken, aside}
+`;
+
+/**
+ * Any live process runs this: every owner whose alive key has expired (its process died) gets its
+ * in-flight messages back on their lists (at the consuming end, flagged redelivered as kombu's
+ * restore does, counted in x-commissaire-redeliveries; after ARGV[1] deliveries to
+ * `<queue>.dead` instead), its auto-delete queues and their bindings removed, and is forgotten.
+ * Atomic: two processes sweeping at once cannot restore a message twice.
+ * KEYS[1] the owners set. Returns {restored, {queue, deliveries, ...dead letters}}.
+ */
+const SWEEP_DEAD_OWNERS = `
+local sep = '\\6\\22'
+local restored, dead = 0, {}
+for _, owner in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if redis.call('EXISTS', '_commissaire.alive.' .. owner) == 0 then
+    local flight = '_commissaire.inflight.' .. owner
+    local entries = redis.call('HGETALL', flight)
+    local order = {}
+    for i = 1, #entries, 2 do order[#order + 1] = {tonumber(entries[i]) or 0, entries[i + 1]} end
+    table.sort(order, function(a, b) return a[1] > b[1] end)
+    for _, entry in ipairs(order) do
+      local value = entry[2]
+      local at = string.find(value, sep, 1, true)
+      if at then
+        local key, raw = string.sub(value, 1, at - 1), string.sub(value, at + 2)
+        local queue = key
+        local q = string.find(key, sep, 1, true)
+        if q then queue = string.sub(key, 1, q - 1) end
+        local ok, env = pcall(cjson.decode, raw)
+        local deliveries = 1
+        if ok and type(env) == 'table' then
+          if type(env.headers) ~= 'table' then env.headers = {} end
+          deliveries = (tonumber(env.headers['x-commissaire-redeliveries']) or 0) + 1
+          env.headers['x-commissaire-redeliveries'] = deliveries
+          env.headers.redelivered = true
+          if type(env.properties) == 'table' and type(env.properties.delivery_info) == 'table' then
+            env.properties.delivery_info.redelivered = true
+          end
+          raw = cjson.encode(env)
         end
-        local tag = env.properties.delivery_tag
-        redis.call('ZADD', KEYS[2], ARGV[2], tag)
-        redis.call('HSET', KEYS[1], tag, '[' .. item .. ', ' .. cjson.encode(ex) .. ', ' .. cjson.encode(rk) .. ']')
+        if deliveries >= tonumber(ARGV[1]) then
+          redis.call('LPUSH', queue .. '.dead', raw)
+          dead[#dead + 1] = queue
+          dead[#dead + 1] = deliveries
+        else
+          redis.call('RPUSH', key, raw)
+          redis.call('PUBLISH', '_commissaire.wake.' .. queue, '1')
+          restored = restored + 1
+        end
       end
     end
-    out[#out + 1] = KEYS[k]
-    out[#out + 1] = item
+    local auto = '_commissaire.autodelete.' .. owner
+    local queues = redis.call('HGETALL', auto)
+    for i = 1, #queues, 2 do
+      local ok, pairs = pcall(cjson.decode, queues[i + 1])
+      if ok and type(pairs) == 'table' then
+        for _, p in ipairs(pairs) do redis.call('SREM', p[1], p[2]) end
+      end
+      local name = queues[i]
+      redis.call('DEL', name, name .. sep .. '3', name .. sep .. '6', name .. sep .. '9')
+    end
+    redis.call('DEL', flight, auto)
+    redis.call('SREM', KEYS[1], owner)
   end
-  if #out >= max * 2 then break end
 end
-return out
+return {restored, dead}
+`;
+
+/** A reply: LPUSH and a TTL, so the list of a caller that died goes away. KEYS[1] list; ARGV envelope, TTL ms. */
+const PUSH_REPLY = `
+redis.call('LPUSH', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
 `;
 
 /**
@@ -118,15 +235,6 @@ end
 return 1
 `;
 
-/** Acknowledge deliveries: remove their records. KEYS[1] unacked, KEYS[2] unacked_index; ARGV tags. */
-const ACK_TAGS = `
-for _, tag in ipairs(ARGV) do
-  redis.call('ZREM', KEYS[2], tag)
-  redis.call('HDEL', KEYS[1], tag)
-end
-return #ARGV
-`;
-
 /** Release a lock only if we still hold it (redis-py's Lock.release does the same). */
 const RELEASE_LOCK = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -140,10 +248,14 @@ export interface ScriptCommands {
     envelope: string,
     suffix: string,
   ): Promise<number>;
-  popAndRecord(numKeys: number, ...args: (string | number)[]): Promise<string[]>;
+  takeIntoFlight(
+    numKeys: number,
+    ...args: (string | number)[]
+  ): Promise<[taken: string[], aside: Array<string | number>]>;
+  sweepDeadOwners(owners: string, maxDeliveries: number): Promise<[number, Array<string | number>]>;
+  pushReply(list: string, envelope: string, ttlMs: number): Promise<number>;
   restoreIfUnchanged(numKeys: number, ...args: string[]): Promise<number>;
   releaseLock(key: string, token: string): Promise<number>;
-  ackTags(numKeys: number, ...args: string[]): Promise<number>;
 }
 
 export type ScriptedRedis = Redis & ScriptCommands;
@@ -151,9 +263,10 @@ export type ScriptedRedis = Redis & ScriptCommands;
 /** Registers the scripts on a connection (ioredis sends EVALSHA, falling back to EVAL once). */
 export function withScripts(redis: Redis): ScriptedRedis {
   redis.defineCommand("routeAndPush", { numberOfKeys: 1, lua: ROUTE_AND_PUSH });
-  redis.defineCommand("popAndRecord", { lua: POP_AND_RECORD });
+  redis.defineCommand("takeIntoFlight", { lua: TAKE_INTO_FLIGHT });
+  redis.defineCommand("sweepDeadOwners", { numberOfKeys: 1, lua: SWEEP_DEAD_OWNERS });
+  redis.defineCommand("pushReply", { numberOfKeys: 1, lua: PUSH_REPLY });
   redis.defineCommand("restoreIfUnchanged", { lua: RESTORE_IF_UNCHANGED });
   redis.defineCommand("releaseLock", { numberOfKeys: 1, lua: RELEASE_LOCK });
-  redis.defineCommand("ackTags", { lua: ACK_TAGS });
   return redis as ScriptedRedis;
 }

@@ -3,100 +3,63 @@
  * Python services on kombu and ours share one bus in either role.
  */
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
 import type { ConnectionOptions } from "node:tls";
 import { Redis, type RedisOptions } from "ioredis";
-import { type Envelope, markRedelivered } from "../../envelope.js";
+import type { Envelope } from "../../envelope.js";
+import { ErrorCode } from "../../errors.js";
 import { keyToPattern, routeBindings, type StoredBinding } from "../../topic.js";
-import type {
-  ConsumeOptions,
-  Consumer,
-  DeliveryCallback,
-  ExchangeType,
-  QueueSpec,
-  Transport,
-  TransportEvents,
-} from "../../transport.js";
-import { closeConnection, RedisConsumer } from "./consumer.js";
 import {
+  type ConsumeOptions,
+  type Consumer,
+  type DeliveryCallback,
+  type ExchangeType,
+  MAX_DELIVERIES,
+  type PublishOutcome,
+  type QueueSpec,
+  type Transport,
+  type TransportEvents,
+} from "../../transport.js";
+import { closeConnection, DISCONNECT_TIMEOUT_MS, delay } from "./connection.js";
+import { RedisConsumer } from "./consumer.js";
+import {
+  aliveKey,
+  autoDeleteKey,
   bindingMember,
   bindingSetKey,
+  inFlightKey,
+  OWNERS,
   PRIORITY_STEPS,
   parseBindingMember,
   priorityKey,
-  UNACKED,
-  UNACKED_INDEX,
-  UNACKED_MUTEX,
-  UNACKED_MUTEX_TTL_MS,
 } from "./keys.js";
+import { restoreExpired } from "./kombu-restore.js";
+import { RedisListener } from "./listener.js";
 import { type ScriptedRedis, withScripts } from "./scripts.js";
+import { parseRedisUri } from "./uri.js";
+import { enableListKeyspaceEvents, WakeUps } from "./wake-ups.js";
+
+export { type ParsedRedisUri, parseRedisUri } from "./uri.js";
 
 export interface RedisTransportOptions extends TransportEvents {
   /** Unacked deliveries older than this are restored by any live process (kombu: 3600 s). */
   visibilityTimeoutMs?: number;
   /** How often this process looks for expired unacked deliveries. */
   restoreIntervalMs?: number;
-  /** BRPOP timeout in seconds (kombu re-issues BRPOP every second). */
+  /** Longest sleep of an idle consumer between two looks at its lists, in seconds. */
   blockSeconds?: number;
-  /** false: BRPOP and the pop-and-record script even on Redis 7 (as on older servers). */
+  /** false: listeners (reply queues, subscriptions) pop with BRPOP even on Redis 7. */
   useBlmpop?: boolean;
+  /**
+   * How long this process's liveness key outlives its last refresh: once it is gone, any live
+   * process puts what this process held back on its queues (default 4000 ms).
+   */
+  livenessTtlMs?: number;
+  /** How often this process looks for dead owners (default 1000 ms). */
+  sweepIntervalMs?: number;
+  /** TTL of a reply list after each reply pushed onto it (default 120 s). */
+  replyTtlMs?: number;
   /** Extra ioredis options (tests, TLS details). */
   redis?: RedisOptions;
-}
-
-export interface ParsedRedisUri {
-  /** The URI for ioredis, without our own query parameters. */
-  url: string;
-  visibilityTimeoutMs?: number;
-  tls?: ConnectionOptions;
-}
-
-/**
- * Reads our query parameters off a redis:// or rediss:// URI: `visibility_timeout` (seconds,
- * kombu's transport option name), and for TLS redis-py's `ssl_ca_certs`, `ssl_certfile`,
- * `ssl_keyfile` and `ssl_cert_reqs=none`. Files are read here so a bad path fails at start-up.
- */
-export function parseRedisUri(uri: string): ParsedRedisUri {
-  const parsed = new URL(uri);
-  const take = (name: string): string | null => {
-    const value = parsed.searchParams.get(name);
-    parsed.searchParams.delete(name);
-    return value;
-  };
-  const vt = take("visibility_timeout");
-  const ca = take("ssl_ca_certs");
-  const cert = take("ssl_certfile");
-  const key = take("ssl_keyfile");
-  const reqs = take("ssl_cert_reqs");
-  const out: ParsedRedisUri = { url: parsed.toString() };
-  if (vt !== null) {
-    const seconds = Number(vt);
-    if (!Number.isFinite(seconds) || seconds <= 0) {
-      throw new Error(
-        `bus URI: visibility_timeout must be a positive number of seconds, got "${vt}"`,
-      );
-    }
-    out.visibilityTimeoutMs = seconds * 1000;
-  }
-  if (parsed.protocol === "rediss:") {
-    const file = (path: string, what: string): Buffer => {
-      try {
-        return readFileSync(path);
-      } catch (err) {
-        throw new Error(`bus URI: ${what}=${path}: cannot be read: ${(err as Error).message}`);
-      }
-    };
-    const tls: ConnectionOptions = {};
-    if (ca) tls.ca = file(ca, "ssl_ca_certs");
-    if (cert) tls.cert = file(cert, "ssl_certfile");
-    if (key) tls.key = file(key, "ssl_keyfile");
-    if (reqs !== null && ["none", "cert_none"].includes(reqs.toLowerCase()))
-      tls.rejectUnauthorized = false;
-    out.tls = tls;
-  } else if (ca || cert || key || reqs) {
-    throw new Error("bus URI: ssl_* options need the rediss:// scheme");
-  }
-  return out;
 }
 
 export class RedisTransport implements Transport {
@@ -104,15 +67,30 @@ export class RedisTransport implements Transport {
   readonly command: ScriptedRedis;
   readonly blockSeconds: number;
   readonly useBlmpop: boolean;
+  /** This transport's name in our bookkeeping (its liveness key, in-flight hash...). */
+  readonly owner = randomUUID();
+  readonly replyTtlMs: number;
+  reconnectedAt: number | undefined;
   private readonly url: string;
   private readonly tls: ConnectionOptions | undefined;
   private readonly consumers = new Set<RedisConsumer>();
+  private readonly listeners = new Set<RedisListener>();
   private readonly declared = new Map<string, QueueSpec>();
+  private readonly exchangeTypes = new Map<string, ExchangeType>();
   private readonly visibilityTimeoutMs: number;
-  private readonly timer: NodeJS.Timeout;
+  private readonly livenessTtlMs: number;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly wakeUps: WakeUps;
+  private nextDelivery = 1;
+  private registered = false;
   private readyOnce = false;
+  /** Settles once bindings are written again after a reconnect; publishes wait for it. */
+  private rebound: Promise<void> = Promise.resolve();
+  private reboundDone: (() => void) | null = null;
   /** Publishes routed in JavaScript because a stored regex was outside the Lua script's subset. */
   fallbackRoutes = 0;
+  /** Sweeps for dead owners completed by this transport (tests wait on it). */
+  sweeps = 0;
   private closed = false;
 
   constructor(
@@ -126,19 +104,38 @@ export class RedisTransport implements Transport {
       options.visibilityTimeoutMs ?? parsed.visibilityTimeoutMs ?? 3_600_000;
     this.blockSeconds = options.blockSeconds ?? 1;
     this.useBlmpop = options.useBlmpop ?? true;
+    this.livenessTtlMs = options.livenessTtlMs ?? 4000;
+    this.replyTtlMs = options.replyTtlMs ?? 120_000;
     // Commands issued in one event-loop turn leave in one write (replies, acks, publishes).
     this.command = this.connect({ enableAutoPipelining: true });
-    this.command.on("ready", () => this.onReady());
-    const every =
-      options.restoreIntervalMs ?? Math.max(250, Math.min(10_000, this.visibilityTimeoutMs / 3));
-    this.timer = setInterval(() => void this.maintain(), every);
-    this.timer.unref();
+    this.command.on("ready", () => void this.onReady());
+    this.command.on("close", () => this.connectionLost());
+    const db = Number(new URL(this.url).pathname.slice(1) || 0);
+    this.wakeUps = new WakeUps(
+      () => this.connect({ maxRetriesPerRequest: null, connectionName: "commissaire-wake" }),
+      Number.isInteger(db) ? db : 0,
+    );
+    const every = (ms: number, work: () => Promise<void>) => {
+      const t = setInterval(() => {
+        if (!this.closed && this.command.status === "ready")
+          work().catch((e) => this.reportError(e));
+      }, ms);
+      t.unref();
+      this.timers.push(t);
+    };
+    every(Math.max(100, Math.floor(this.livenessTtlMs / 4)), () => this.heartbeat());
+    every(options.sweepIntervalMs ?? 1000, async () => void (await this.sweep()));
+    every(
+      options.restoreIntervalMs ?? Math.max(250, Math.min(10_000, this.visibilityTimeoutMs / 3)),
+      async () => void (await this.restoreExpired()),
+    );
   }
 
   private connect(extra: RedisOptions): ScriptedRedis {
     const tls = this.tls ? { tls: { ...this.tls, ...this.options.redis?.tls } } : {};
     const redis = new Redis(this.url, {
       lazyConnect: false,
+      disconnectTimeout: DISCONNECT_TIMEOUT_MS,
       ...this.options.redis,
       ...tls,
       ...extra,
@@ -148,7 +145,7 @@ export class RedisTransport implements Transport {
   }
 
   newBlockingConnection(): ScriptedRedis {
-    // A consumer must never give up waiting for Redis to come back.
+    // A listener must never give up waiting for Redis to come back.
     return this.connect({ maxRetriesPerRequest: null, connectionName: "commissaire-consumer" });
   }
 
@@ -156,26 +153,87 @@ export class RedisTransport implements Transport {
     if (!this.closed) this.options.onError?.(error);
   }
 
-  /** After a reconnect, declare our bindings again: a restarted Redis may have lost them. */
-  private onReady(): void {
-    if (!this.readyOnce) {
-      this.readyOnce = true;
-      return;
-    }
-    const redeclare = [...this.declared.values()].map((spec) => this.writeBindings(spec));
-    Promise.all(redeclare).then(
-      () => this.options.onReconnect?.(),
-      (err) => this.reportError(err),
-    );
+  reserve(count: number): number {
+    const first = this.nextDelivery;
+    this.nextDelivery += count;
+    return first;
   }
 
   async ping(): Promise<void> {
     await this.command.ping();
   }
 
-  private readonly exchangeTypes = new Map<string, ExchangeType>();
+  setAside(queue: string, size: number, answered: boolean): void {
+    this.options.onDeadLetter?.({
+      queue,
+      reason: `oversized (${size} bytes)`,
+      ...(answered ? { code: ErrorCode.INVALID_REQUEST } : {}),
+    });
+  }
 
-  declareExchange(name: string, type: ExchangeType): void {
+  private connectionLost(): void {
+    if (this.closed) return;
+    // A command sent before the loss may be replayed after the reconnect, before onReady is done:
+    // its "no route" must already count as part of the reconnect.
+    this.reconnectedAt = Date.now();
+    if (this.reboundDone) return;
+    this.rebound = new Promise((resolve) => (this.reboundDone = resolve));
+  }
+
+  /**
+   * On every (re)connect: say we are alive, and after a reconnect declare our bindings again (a
+   * restarted Redis may have lost them) before any publish of ours goes out.
+   */
+  private async onReady(): Promise<void> {
+    const reconnect = this.readyOnce;
+    this.readyOnce = true;
+    if (reconnect) this.reconnectedAt = Date.now();
+    try {
+      await enableListKeyspaceEvents(this.command);
+      await this.heartbeat();
+      if (reconnect) {
+        await Promise.all([...this.declared.values()].map((spec) => this.writeBindings(spec)));
+        this.reconnectedAt = Date.now();
+        this.options.onReconnect?.();
+      }
+    } catch (err) {
+      this.reportError(err as Error);
+    } finally {
+      const done = this.reboundDone;
+      this.reboundDone = null;
+      done?.();
+    }
+  }
+
+  /** Refreshes our liveness key; if we had been taken for dead, declares our queues again. */
+  private async heartbeat(): Promise<void> {
+    const [, added] = (await this.command
+      .multi()
+      .set(aliveKey(this.owner), "1", "PX", this.livenessTtlMs)
+      .sadd(OWNERS, this.owner)
+      .exec()) as [[Error | null, unknown], [Error | null, number]];
+    if (added?.[1] === 1 && this.registered) {
+      this.reportError(
+        new Error("this process was taken for dead (stalled?); queues declared again"),
+      );
+      await Promise.all([...this.declared.values()].map((spec) => this.writeBindings(spec)));
+    }
+    this.registered = true;
+  }
+
+  /** Puts back what dead owners held and removes their auto-delete queues. */
+  async sweep(): Promise<number> {
+    const [restored, dead] = await this.command.sweepDeadOwners(OWNERS, MAX_DELIVERIES);
+    for (let i = 0; i < dead.length; i += 2)
+      this.options.onDeadLetter?.({
+        queue: String(dead[i]),
+        reason: `delivered ${dead[i + 1]} times`,
+      });
+    this.sweeps += 1;
+    return restored;
+  }
+
+  async declareExchange(name: string, type: ExchangeType): Promise<void> {
     this.exchangeTypes.set(name, type);
   }
 
@@ -185,11 +243,15 @@ export class RedisTransport implements Transport {
   }
 
   private async writeBindings(spec: QueueSpec): Promise<void> {
-    if (spec.bindings.length === 0) return;
     const pipe = this.command.pipeline();
-    for (const b of spec.bindings)
-      pipe.sadd(bindingSetKey(b.exchange), this.member(b.exchange, b.routingKey, spec.name));
-    await pipe.exec();
+    const pairs = spec.bindings.map((b) => [
+      bindingSetKey(b.exchange),
+      this.member(b.exchange, b.routingKey, spec.name),
+    ]);
+    for (const [set, member] of pairs) pipe.sadd(set!, member!);
+    // Registered so that, if this process dies, any live one removes the queue and its bindings.
+    if (spec.autoDelete) pipe.hset(autoDeleteKey(this.owner), spec.name, JSON.stringify(pairs));
+    if (pairs.length || spec.autoDelete) await pipe.exec();
   }
 
   async declareQueue(spec: QueueSpec): Promise<void> {
@@ -203,19 +265,23 @@ export class RedisTransport implements Transport {
     for (const b of spec.bindings)
       pipe.srem(bindingSetKey(b.exchange), this.member(b.exchange, b.routingKey, spec.name));
     for (const step of PRIORITY_STEPS) pipe.del(priorityKey(spec.name, step));
+    pipe.hdel(autoDeleteKey(this.owner), spec.name);
     await pipe.exec();
   }
 
-  async publish(exchange: string, routingKey: string, envelope: Envelope): Promise<number> {
+  async publish(exchange: string, routingKey: string, envelope: Envelope): Promise<PublishOutcome> {
+    // After a reconnect, our own bindings go out before our publishes (or after 5 s regardless).
+    if (this.reboundDone) await Promise.race([this.rebound, delay(5000)]);
     const raw = JSON.stringify(envelope);
     const priority = envelope.properties.priority ?? 0;
     if (exchange === "") {
-      await this.command.lpush(priorityKey(routingKey, priority), raw);
-      return 1;
+      // Straight to a queue: a reply. Its list expires if nobody takes it (the caller died).
+      await this.command.pushReply(priorityKey(routingKey, priority), raw, this.replyTtlMs);
+      return { routed: true, queues: 1 };
     }
     const suffix = priorityKey("", priority);
     const count = await this.command.routeAndPush(bindingSetKey(exchange), routingKey, raw, suffix);
-    if (count >= 0) return count;
+    if (count >= 0) return { routed: count > 0, queues: count };
     // A stored regex the script cannot translate: route here, with the regex itself.
     this.fallbackRoutes += 1;
     const queues = await this.route(exchange, routingKey);
@@ -224,7 +290,7 @@ export class RedisTransport implements Transport {
       for (const q of queues) pipe.lpush(priorityKey(q, priority), raw);
       await pipe.exec();
     }
-    return queues.length;
+    return { routed: queues.length > 0, queues: queues.length };
   }
 
   /** The queues a message reaches, by the stored bindings (kombu's _lookup). */
@@ -236,113 +302,73 @@ export class RedisTransport implements Transport {
   }
 
   consume(queues: string[], callback: DeliveryCallback, options: ConsumeOptions): Consumer {
+    if (options.noAck) {
+      const listener = new RedisListener(this, queues, callback);
+      this.listeners.add(listener);
+      const stop = listener.stop.bind(listener);
+      listener.stop = async () => {
+        await stop();
+        this.listeners.delete(listener);
+      };
+      return listener;
+    }
     const consumer = new RedisConsumer(this, queues, callback, options);
     this.consumers.add(consumer);
+    this.wakeUps.add(consumer);
     const stop = consumer.stop.bind(consumer);
     consumer.stop = async () => {
       await stop();
+      this.wakeUps.remove(consumer);
       this.consumers.delete(consumer);
     };
     return consumer;
   }
 
-  /**
-   * kombu's restore_by_tag: put an unacked message back where its exchange and routing key route
-   * it, flagged redelivered, removing its record in the same atomic step. Returns false when the
-   * record was already gone (acked, or restored by another process).
-   */
-  async restoreByTag(tag: string, atConsumingEnd: boolean): Promise<boolean> {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const record = await this.command.hget(UNACKED, tag);
-      if (record === null) {
-        await this.command.zrem(UNACKED_INDEX, tag);
-        return false;
-      }
-      let envelope: Envelope;
-      let exchange: string;
-      let routingKey: string;
-      try {
-        [envelope, exchange, routingKey] = JSON.parse(record) as [Envelope, string, string];
-        markRedelivered(envelope);
-      } catch {
-        // Not kombu's record: nothing can be restored from it; drop it so it is not retried forever.
-        await this.command.multi().zrem(UNACKED_INDEX, tag).hdel(UNACKED, tag).exec();
-        this.reportError(new Error(`unacked record ${tag} is not valid JSON; dropped`));
-        return false;
-      }
-      const queues = await this.route(exchange, routingKey);
-      const done = await this.command.restoreIfUnchanged(
-        2 + queues.length,
-        UNACKED,
-        UNACKED_INDEX,
-        ...queues,
-        tag,
-        record,
-        JSON.stringify(envelope),
-        atConsumingEnd ? "1" : "0",
-      );
-      if (done === 1) return true;
-    }
-    return false;
+  /** kombu's restore_visible for what kombu consumers left in `unacked` (kombu-restore.ts). */
+  restoreExpired(): Promise<number> {
+    return restoreExpired(
+      this.command,
+      this.visibilityTimeoutMs,
+      (e) => this.reportError(e),
+      (exchange, key) => this.route(exchange, key),
+    );
   }
 
-  /** kombu's restore_visible, under unacked_mutex: any live process may do it. */
-  async restoreExpired(): Promise<number> {
-    const token = randomUUID();
-    const locked = await this.command.set(UNACKED_MUTEX, token, "PX", UNACKED_MUTEX_TTL_MS, "NX");
-    if (locked !== "OK") return 0;
-    let restored = 0;
-    try {
-      const ceiling = (Date.now() - this.visibilityTimeoutMs) / 1000;
-      for (;;) {
-        const tags = await this.command.zrangebyscore(UNACKED_INDEX, 0, ceiling, "LIMIT", 0, 100);
-        if (tags.length === 0) break;
-        for (const tag of tags) if (await this.restoreByTag(tag, true)) restored += 1;
-        if (tags.length < 100) break;
-      }
-    } finally {
-      await this.command.releaseLock(UNACKED_MUTEX, token);
-    }
-    return restored;
+  private stopTimers(): void {
+    for (const t of this.timers) clearInterval(t);
   }
 
-  /**
-   * Periodic work: refresh the delivery time of what our consumers still hold (so a long handler of
-   * a live process is not taken for a dead one), then restore what dead consumers left behind.
-   */
-  private async maintain(): Promise<void> {
-    if (this.closed || this.command.status !== "ready") return;
-    try {
-      const tags = [...this.consumers].flatMap((c) => c.heldTags());
-      if (tags.length) {
-        const now = Date.now() / 1000;
-        await this.command.zadd(UNACKED_INDEX, "XX", ...tags.flatMap((t) => [now, t]));
-      }
-      await this.restoreExpired();
-    } catch (err) {
-      this.reportError(err as Error);
-    }
-  }
-
+  /** A crash, as far as Redis can tell: nothing is cleaned up; our liveness key lapses. */
   abort(): void {
     this.closed = true;
-    clearInterval(this.timer);
+    this.stopTimers();
     for (const c of this.consumers) c.abort();
+    for (const l of this.listeners) l.abort();
     this.consumers.clear();
+    this.listeners.clear();
+    this.wakeUps.abort();
     this.command.disconnect();
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
-    clearInterval(this.timer);
+    this.stopTimers();
     for (const c of [...this.consumers]) {
       await c.stop();
       await c.restoreUnsettled().catch((e) => this.reportError(e));
     }
+    for (const l of [...this.listeners]) await l.stop();
     for (const spec of this.declared.values()) {
       if (spec.autoDelete) await this.deleteQueue(spec).catch((e) => this.reportError(e));
     }
+    await this.command
+      .multi()
+      .del(aliveKey(this.owner), inFlightKey(this.owner), autoDeleteKey(this.owner))
+      .srem(OWNERS, this.owner)
+      .exec()
+      .catch((e) => this.reportError(e));
     this.closed = true;
+    await this.wakeUps.close();
     await closeConnection(this.command);
   }
 }

@@ -1,0 +1,85 @@
+/**
+ * Wake-ups for idle consumers, on one pub/sub connection per transport: our publishers ping
+ * `_commissaire.wake.<queue>` for each queue they push onto, and Redis keyspace events (enabled
+ * here when the server lets us, `notify-keyspace-events` K + l) report kombu's pushes too. Where
+ * neither reaches us, consumers still look at their lists every blockSeconds.
+ */
+import type { Redis } from "ioredis";
+import { closeConnection } from "./connection.js";
+import { wakeChannel } from "./keys.js";
+
+export interface Wakeable {
+  readonly queues: readonly string[];
+  readonly keys: readonly string[];
+  wake(): void;
+}
+
+export class WakeUps {
+  private readonly byChannel = new Map<string, Set<Wakeable>>();
+  private connection: Redis | null = null;
+
+  constructor(
+    private readonly connect: () => Redis,
+    private readonly db: number,
+  ) {}
+
+  private channels(c: Wakeable): string[] {
+    return [...c.queues.map(wakeChannel), ...c.keys.map((key) => `__keyspace@${this.db}__:${key}`)];
+  }
+
+  add(c: Wakeable): void {
+    if (!this.connection) {
+      this.connection = this.connect();
+      this.connection.on("message", (channel: string) => {
+        for (const w of this.byChannel.get(channel) ?? []) w.wake();
+      });
+    }
+    const fresh: string[] = [];
+    for (const ch of this.channels(c)) {
+      let set = this.byChannel.get(ch);
+      if (!set) {
+        set = new Set();
+        this.byChannel.set(ch, set);
+        fresh.push(ch);
+      }
+      set.add(c);
+    }
+    if (fresh.length) this.connection.subscribe(...fresh).catch(() => undefined);
+  }
+
+  remove(c: Wakeable): void {
+    const gone: string[] = [];
+    for (const ch of this.channels(c)) {
+      const set = this.byChannel.get(ch);
+      set?.delete(c);
+      if (set && set.size === 0) {
+        this.byChannel.delete(ch);
+        gone.push(ch);
+      }
+    }
+    if (gone.length && this.connection?.status === "ready")
+      this.connection.unsubscribe(...gone).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    if (this.connection) await closeConnection(this.connection, 500);
+  }
+
+  abort(): void {
+    this.connection?.disconnect();
+  }
+}
+
+/** Turns on keyspace events for lists (K + l), keeping whatever flags the server already has. */
+export async function enableListKeyspaceEvents(redis: Redis): Promise<boolean> {
+  try {
+    const [, flags = ""] = (await redis.config("GET", "notify-keyspace-events")) as string[];
+    const hasList = flags.includes("l") || flags.includes("A");
+    if (flags.includes("K") && hasList) return true;
+    const next = `${flags}${flags.includes("K") ? "" : "K"}${hasList ? "" : "l"}`;
+    await redis.config("SET", "notify-keyspace-events", next);
+    return true;
+  } catch {
+    return false; // CONFIG refused (a managed server): consumers look every blockSeconds instead
+  }
+}

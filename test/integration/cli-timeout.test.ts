@@ -1,0 +1,61 @@
+/**
+ * `commissaire call --timeout` is honoured within half a second, with the bus up or unreachable:
+ * the timeout error comes when the timeout is over, and the process ends right after it (closing
+ * the bus never adds more than half a second). Startup time, which load makes noisy, is not counted.
+ */
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { BIN } from "../helpers/cli.js";
+import { freePort, RedisServer, startProcess } from "../helpers/servers.js";
+
+let server: RedisServer;
+before(async () => {
+  server = await RedisServer.start();
+});
+after(async () => {
+  await server.destroy();
+});
+
+/** Runs `call`, noting when the timeout error was printed and when the process exited. */
+function timedCall(uri: string, timeoutS: number) {
+  return new Promise<{ code: number | null; stderr: string; errorAt: number; exitAt: number }>(
+    (resolve) => {
+      const child = startProcess(process.execPath, [
+        BIN.commissaire,
+        "call",
+        "silent.method",
+        "--timeout",
+        String(timeoutS),
+        "--bus-uri",
+        uri,
+      ]);
+      let stderr = "";
+      let errorAt = Number.NaN;
+      child.stderr!.on("data", (d) => {
+        stderr += d;
+        if (Number.isNaN(errorAt) && stderr.includes("no reply to")) errorAt = Date.now();
+      });
+      child.once("exit", (code) => resolve({ code, stderr, errorAt, exitAt: Date.now() }));
+    },
+  );
+}
+
+test("a bound queue nobody answers: exit 3 right after the timeout", async () => {
+  const probe = server.client(0);
+  await probe.sadd(
+    "_kombu.binding.commissaire",
+    "silent.*\x06\x16^silent\\..*?[^\\.]$\x06\x16silent",
+  );
+  probe.disconnect();
+  const r = await timedCall(server.url(0), 1);
+  assert.equal(r.code, 3, r.stderr);
+  assert.match(r.stderr, /no reply to "silent.method" within 1000 ms/);
+  assert.ok(r.exitAt - r.errorAt < 500, `exited ${r.exitAt - r.errorAt} ms after the timeout`);
+});
+
+test("an unreachable bus: exit 3 right after the timeout", async () => {
+  const r = await timedCall(`redis://127.0.0.1:${await freePort()}/0`, 1);
+  assert.equal(r.code, 3, r.stderr);
+  assert.match(r.stderr, /no reply to "silent.method" within 1000 ms/);
+  assert.ok(r.exitAt - r.errorAt < 500, `exited ${r.exitAt - r.errorAt} ms after the timeout`);
+});
