@@ -38,7 +38,7 @@ export function contractSuite(factory: TransportFactory): void {
       const s = new TestService({ bus: fx.bus(), name, ...options });
       if (options.open) s.gate.open();
       await s.start();
-      open.push({ close: () => s.stop(200) });
+      open.push({ close: () => s.stop(200).finally(() => s.bus.close()) });
       return s;
     };
 

@@ -16,6 +16,10 @@ after(async () => {
   await server.destroy();
 });
 
+// Closing the bus is bounded by 250 ms; the check allows more so that a loaded 2-core machine
+// does not fail it, and still catches the old behaviour (10 s of retries after the timeout).
+const EXIT_WITHIN_MS = 2000;
+
 /** Runs `call`, noting when the timeout error was printed and when the process exited. */
 function timedCall(uri: string, timeoutS: number) {
   return new Promise<{ code: number | null; stderr: string; errorAt: number; exitAt: number }>(
@@ -50,12 +54,18 @@ test("a bound queue nobody answers: exit 3 right after the timeout", async () =>
   const r = await timedCall(server.url(0), 1);
   assert.equal(r.code, 3, r.stderr);
   assert.match(r.stderr, /no reply to "silent.method" within 1000 ms/);
-  assert.ok(r.exitAt - r.errorAt < 500, `exited ${r.exitAt - r.errorAt} ms after the timeout`);
+  assert.ok(
+    r.exitAt - r.errorAt < EXIT_WITHIN_MS,
+    `exited ${r.exitAt - r.errorAt} ms after the timeout`,
+  );
 });
 
 test("an unreachable bus: exit 3 right after the timeout", async () => {
   const r = await timedCall(`redis://127.0.0.1:${await freePort()}/0`, 1);
   assert.equal(r.code, 3, r.stderr);
   assert.match(r.stderr, /no reply to "silent.method" within 1000 ms/);
-  assert.ok(r.exitAt - r.errorAt < 500, `exited ${r.exitAt - r.errorAt} ms after the timeout`);
+  assert.ok(
+    r.exitAt - r.errorAt < EXIT_WITHIN_MS,
+    `exited ${r.exitAt - r.errorAt} ms after the timeout`,
+  );
 });

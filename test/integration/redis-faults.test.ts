@@ -85,7 +85,7 @@ describe("redis transport under faults", () => {
       const rescuer = new TestService({ bus: Bus.connect(server.url(2)), name: "stale" });
       rescuer.gate.open();
       await rescuer.start();
-      open.push({ close: () => rescuer.stop(500) });
+      open.push({ close: () => rescuer.stop(500).finally(() => rescuer.bus.close()) });
       await waitFor(() => rescuer.bus.counters.expired === 1, {
         timeoutMs: 10_000,
         what: "the stale request to be dropped",
@@ -102,7 +102,7 @@ describe("redis transport under faults", () => {
     const db = server.client(3);
     const first = new TestService({ bus: Bus.connect(server.url(3)), name: "down" });
     await first.start();
-    await first.stop(500);
+    await first.stop(500).finally(() => first.bus.close());
     const client = Bus.connect(server.url(3));
     open.push(client);
     try {
@@ -117,7 +117,7 @@ describe("redis transport under faults", () => {
       assert.equal(await db.llen("down"), 20, "queued, waiting for the service");
       const back = new TestService({ bus: Bus.connect(server.url(3)), name: "down" });
       await back.start();
-      open.push({ close: () => back.stop(500) });
+      open.push({ close: () => back.stop(500).finally(() => back.bus.close()) });
       await waitFor(() => back.bus.counters.expired === 20, { what: "all twenty dropped" });
       assert.deepEqual(back.executed, []);
       assert.equal(await client.request("down.ping"), "pong");
@@ -198,7 +198,7 @@ describe("redis transport under faults", () => {
       name: "kq",
     });
     await service.start();
-    open.push({ close: () => service.stop(500) });
+    open.push({ close: () => service.stop(500).finally(() => service.bus.close()) });
     try {
       await waitFor(() => service.executed.length === 1, { what: "the restored message to run" });
       assert.deepEqual(service.executed, [{ k: 1 }]);
