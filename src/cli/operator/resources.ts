@@ -117,7 +117,7 @@ export function hostCommand(): Command {
     .requiredOption("--ssh-key-file <path>", "the host's SSH private key (PEM)")
     .option("--remote-user <user>", "SSH user", "root")
     .option("--cluster <name>", "cluster to join")
-    .option("--wait", "follow the host's status until it is final (exit 1 when failed)")
+    .option("--wait", "follow the host's status until it is final (non-zero exit when failed)")
     .option("--wait-timeout <seconds>", "give up waiting after this long", "600");
   create.action((address: string) =>
     withClient(create, async (client, json) => {
@@ -135,7 +135,7 @@ export function hostCommand(): Command {
   );
   const again = verb(host, "reinvestigate", "investigate and bootstrap a host again")
     .argument("<address>")
-    .option("--wait", "follow the host's status until it is final (exit 1 when failed)");
+    .option("--wait", "follow the host's status until it is final (non-zero exit when failed)");
   again.action((address: string) =>
     withClient(again, async (client, json) => {
       let h = await client.request<HostView>("POST", `api/v0/host/${enc(address)}/reinvestigate`);
