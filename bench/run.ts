@@ -13,6 +13,7 @@ import { Bus } from "../src/bus/bus.js";
 import { EtcdServer, RedisServer } from "../test/helpers/servers.js";
 import { authBench } from "./auth.js";
 import { faultRun } from "./faults.js";
+import { investigatorBench } from "./investigator.js";
 import { cpuMicros, Proc, rssMb, runLoad, SCRIPTS } from "./processes.js";
 import { remoteBench } from "./remote.js";
 
@@ -262,6 +263,7 @@ async function main(): Promise<void> {
     printTable();
     const remote = await remoteBench(quick);
     console.log(`\n${remote.lines.join("\n")}`);
+    console.log(`\n${(await investigatorBench(quick, remote.figures.openssh)).lines.join("\n")}`);
     const dir = join(fileURLToPath(new URL("../../bench/results/", import.meta.url)));
     mkdirSync(dir, { recursive: true });
     const file = join(

@@ -1,5 +1,5 @@
 /**
- * The all-in-one mode: every built-in service that exists (storage, containermgr) and the REST
+ * The all-in-one mode: every built-in service that exists (storage, containermgr, investigator) and the REST
  * server in one process on the memory bus, with the file store and the local secret store in a data directory,
  * and credentials generated on first start. The quick start of README.md.
  */
@@ -11,6 +11,7 @@ import { Bus } from "../bus/bus.js";
 import { MemoryBroker } from "../bus/transports/memory/broker.js";
 import { MemoryTransport } from "../bus/transports/memory/transport.js";
 import { ContainerManagerService } from "./containermgr/service.js";
+import { InvestigatorService } from "./investigator/service.js";
 import { hashPassword, UsersFileAuthenticator } from "./server/auth.js";
 import { CommissaireServer } from "./server/server.js";
 import { createStorageService } from "./storage/definition.js";
@@ -66,11 +67,21 @@ export async function startAllInOne(options: AllInOneOptions): Promise<AllInOne>
   const containerBus = new Bus(new MemoryTransport(broker), { logger: options.logger });
   const containers = new ContainerManagerService({ bus: containerBus, logger: options.logger });
   await containers.start();
+  // New hosts are investigated over SSH with the credentials they were added with.
+  const investigatorBus = new Bus(new MemoryTransport(broker), { logger: options.logger });
+  const investigator = new InvestigatorService({ bus: investigatorBus, logger: options.logger });
+  await investigator.start();
   const closeAll = async (timeoutMs: number) => {
     await server.close(timeoutMs);
+    await investigator.stop(timeoutMs);
     await containers.stop(timeoutMs);
     await storage.stop(timeoutMs);
-    await Promise.all([serverBus.close(), containerBus.close(), storageBus.close()]);
+    await Promise.all([
+      serverBus.close(),
+      investigatorBus.close(),
+      containerBus.close(),
+      storageBus.close(),
+    ]);
   };
 
   const server = new CommissaireServer({

@@ -2,10 +2,12 @@
 import type { ServiceDefinition } from "../service/definition.js";
 import { containerManagerService } from "./containermgr/definition.js";
 import { exampleService } from "./example/service.js";
+import { investigatorService } from "./investigator/definition.js";
 import { storageService } from "./storage/definition.js";
 
 export const builtinServices: Record<string, ServiceDefinition> = {
   [containerManagerService.name]: containerManagerService,
   [exampleService.name]: exampleService,
+  [investigatorService.name]: investigatorService,
   [storageService.name]: storageService,
 };

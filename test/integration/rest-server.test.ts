@@ -191,7 +191,7 @@ describe("REST server", () => {
     assert.ok(!JSON.stringify(host.body).includes(KEY), "GET /host never returns the key");
     assert.ok((await get("/api/v0/hosts")).body.some((h: any) => h.address === "192.0.2.10"));
     assert.deepEqual((await get("/api/v0/host/192.0.2.10/creds")).body, {
-      ssh_priv_key: KEY,
+      address: "192.0.2.10",
       remote_user: "cloud",
     });
     assert.deepEqual((await get("/api/v0/host/192.0.2.10/status")).body, {

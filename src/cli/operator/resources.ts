@@ -81,33 +81,80 @@ export function clusterCommand(): Command {
   return cluster;
 }
 
+function readKeyFile(path: string): string {
+  try {
+    return readFileSync(path).toString("base64");
+  } catch (err) {
+    throw new ConfigError(`--ssh-key-file ${path}: cannot be read: ${(err as Error).message}`);
+  }
+}
+
+const FINAL_STATUSES = ["active", "disassociated", "failed"];
+
+/** Polls the host until its status is final; a failed host is an error with its reason. */
+async function waitFinal(client: RestClient, address: string, seconds: number): Promise<HostView> {
+  const deadline = Date.now() + (Number.isFinite(seconds) && seconds > 0 ? seconds : 600) * 1000;
+  for (;;) {
+    const h = await client.request<HostView & { status_reason?: string }>(
+      "GET",
+      `api/v0/host/${enc(address)}`,
+    );
+    if (h.status === "failed")
+      throw new ConfigError(`host ${address} failed: ${h.status_reason || "no reason given"}`);
+    if (FINAL_STATUSES.includes(h.status)) return h;
+    if (Date.now() >= deadline)
+      throw new ConfigError(`host ${address} is still ${h.status} after ${seconds} s`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+
 export function hostCommand(): Command {
   const host = new Command("host").description(
-    "hosts: create, get, list, delete, status, forget-key",
+    "hosts: create, get, list, delete, status, forget-key, reinvestigate, set-key",
   );
   const create = verb(host, "create", "add a host (its SSH key is stored as a secret)")
     .argument("<address>")
     .requiredOption("--ssh-key-file <path>", "the host's SSH private key (PEM)")
     .option("--remote-user <user>", "SSH user", "root")
-    .option("--cluster <name>", "cluster to join");
+    .option("--cluster <name>", "cluster to join")
+    .option("--wait", "follow the host's status until it is final (non-zero exit when failed)")
+    .option("--wait-timeout <seconds>", "give up waiting after this long", "600");
   create.action((address: string) =>
     withClient(create, async (client, json) => {
       const o = create.opts<{ sshKeyFile: string; remoteUser: string; cluster?: string }>();
-      let key: Buffer;
-      try {
-        key = readFileSync(o.sshKeyFile);
-      } catch (err) {
-        throw new ConfigError(
-          `--ssh-key-file ${o.sshKeyFile}: cannot be read: ${(err as Error).message}`,
-        );
-      }
       const body = {
-        ssh_priv_key: key.toString("base64"),
+        ssh_priv_key: readKeyFile(o.sshKeyFile),
         remote_user: o.remoteUser,
         ...(o.cluster ? { cluster: o.cluster } : {}),
       };
-      const made = await client.request<HostView>("PUT", `api/v0/host/${enc(address)}`, body);
+      let made = await client.request<HostView>("PUT", `api/v0/host/${enc(address)}`, body);
+      const w = create.opts<{ wait?: boolean; waitTimeout: string }>();
+      if (w.wait) made = await waitFinal(client, address, Number(w.waitTimeout));
       return json ? jsonText(made) : record(made);
+    }),
+  );
+  const again = verb(host, "reinvestigate", "investigate and bootstrap a host again")
+    .argument("<address>")
+    .option("--wait", "follow the host's status until it is final (non-zero exit when failed)");
+  again.action((address: string) =>
+    withClient(again, async (client, json) => {
+      let h = await client.request<HostView>("POST", `api/v0/host/${enc(address)}/reinvestigate`);
+      if (again.opts<{ wait?: boolean }>().wait) h = await waitFinal(client, address, 600);
+      return json ? jsonText(h) : record(h);
+    }),
+  );
+  const setKey = verb(host, "set-key", "replace a host's SSH key, then investigate it again")
+    .argument("<address>")
+    .requiredOption("--ssh-key-file <path>", "the new SSH private key (PEM)")
+    .option("--remote-user <user>", "SSH user (unchanged when not given)");
+  setKey.action((address: string) =>
+    withClient(setKey, async (client, json) => {
+      const o = setKey.opts<{ sshKeyFile: string; remoteUser?: string }>();
+      const h = await client.request<HostView>("PUT", `api/v0/host/${enc(address)}/sshkey`, {
+        ssh_priv_key: readKeyFile(o.sshKeyFile),
+        ...(o.remoteUser ? { remote_user: o.remoteUser } : {}),
+      });
+      return json ? jsonText(h) : record(h);
     }),
   );
   const get = verb(host, "get", "show a host").argument("<address>");

@@ -9,6 +9,7 @@ import { Cluster, Host, HostCreds } from "../../../models/index.js";
 import type { StorageClient } from "../../../storage/client.js";
 import { HttpError } from "../http-error.js";
 import type { Router } from "../router.js";
+import { objectBody, optionalString } from "./body.js";
 import { removeMember } from "./clusters.js";
 import { orNull } from "./exists.js";
 import { hostCreator } from "./host-create.js";
@@ -55,10 +56,43 @@ export function hostEndpoints(
     await mustGet(params.address!);
     const creds = await orNull(storage.get(HostCreds, { address: params.address! }));
     if (!creds) throw new HttpError(404, `no credentials are stored for host ${params.address}`);
-    return {
-      status: 200,
-      body: { ssh_priv_key: creds.ssh_priv_key, remote_user: creds.remote_user },
-    };
+    // The private key is never answered: who holds it is what the REST API may tell.
+    return { status: 200, body: { address: creds.address, remote_user: creds.remote_user } };
+  });
+
+  // Extensions (docs/wire-extensions.md): investigate a host again, and rotate its SSH key.
+  const reinvestigate = async (address: string) => {
+    const host = await storage.save(
+      Host,
+      { address, status: "investigating", status_reason: "" },
+      { members: ["status", "status_reason"] },
+    );
+    if ((await bus.notify("jobs.investigate", { address })) === 0)
+      logger.warn({ address }, "no investigator is listening: the host stays investigating");
+    return { status: 202, body: Host.toSafeJson(host) };
+  };
+  router.on("POST", "/api/v0/host/{address}/reinvestigate", async ({ params }) => {
+    await mustGet(params.address!);
+    return reinvestigate(params.address!);
+  });
+  router.on("PUT", "/api/v0/host/{address}/sshkey", async ({ params, body }) => {
+    const address = params.address!;
+    const what = `host ${address}`;
+    await mustGet(address);
+    const data = objectBody(body, what);
+    const key = optionalString(data, "ssh_priv_key", what);
+    if (!key || !/^[A-Za-z0-9+/\s]+={0,2}\s*$/.test(key))
+      throw new HttpError(
+        400,
+        `${what}: "ssh_priv_key" (the base64 of the PEM private key) is required`,
+      );
+    const remoteUser = optionalString(data, "remote_user", what);
+    await storage.save(
+      HostCreds,
+      { address, ssh_priv_key: key, ...(remoteUser ? { remote_user: remoteUser } : {}) },
+      { members: remoteUser ? ["ssh_priv_key", "remote_user"] : ["ssh_priv_key"] },
+    );
+    return reinvestigate(address);
   });
 
   // Extension (docs/remote.md): forget the host key recorded on first use, after a reinstall.

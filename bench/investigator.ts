@@ -1,0 +1,88 @@
+/**
+ * The investigator benchmark (part of `npm run bench`): N sshd test hosts (100; 20 with --quick)
+ * fully investigated (facts + bootstrap + status writes) by one investigator process, 20 at a
+ * time, against the plain-ssh facts baseline that bench/remote.ts measured in the same run.
+ * Storage (memory) runs in the same process, so CPU per host includes it.
+ */
+import { Host, HostCreds } from "../src/models/index.js";
+import { InvestigatorService } from "../src/services/investigator/service.js";
+import { callHandler, startTestService } from "../src/testing/index.js";
+import { TestHosts } from "../test/hosts/harness.js";
+
+const CONCURRENCY = 20;
+
+interface Baseline {
+  wallMs: number;
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+
+export async function investigatorBench(
+  quick: boolean,
+  plainSsh: unknown,
+): Promise<{ lines: string[]; figures: Record<string, unknown> }> {
+  const count = quick ? 20 : 100;
+  process.stderr.write(`investigator: starting ${count} sshd test hosts\n`);
+  const hosts = await TestHosts.start(Array.from({ length: count }, () => ({ proxy: false })));
+  const t = await startTestService(
+    (bus) =>
+      new InvestigatorService({
+        bus,
+        remote: hosts.pool(),
+        inFlightLimit: CONCURRENCY,
+        config: { recover_interval_seconds: 3600 },
+      }),
+    { storage: true },
+  );
+  try {
+    for (const h of hosts.hosts) {
+      await t.storage.save(HostCreds, hosts.creds(h));
+      await t.storage.save(Host, { address: h.address, status: "investigating" });
+    }
+    const queue = [...hosts.hosts];
+    const times: number[] = [];
+    const statuses: Record<string, number> = {};
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        for (let h = queue.shift(); h; h = queue.shift()) {
+          const t0 = performance.now();
+          const r = (await callHandler(t.service, "investigate", { address: h.address })) as {
+            status: string;
+          };
+          times.push(performance.now() - t0);
+          statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+        }
+      }),
+    );
+    const wallMs = performance.now() - started;
+    const used = process.cpuUsage(cpu);
+    const cpuMsPerHost = (used.user + used.system) / 1000 / count;
+    times.sort((a, b) => a - b);
+    const baseline = (plainSsh as Baseline | undefined)?.wallMs;
+    const f = (n: number, d = 0) => n.toFixed(d);
+    const lines = [
+      `investigator: ${count} test hosts investigated (facts + bootstrap), ${CONCURRENCY} at a time: ${JSON.stringify(statuses)}`,
+      `wall ${f(wallMs)} ms, p50 ${f(percentile(times, 50))} ms, p99 ${f(percentile(times, 99))} ms per host, CPU ${f(cpuMsPerHost, 1)} ms/host (storage included)`,
+      baseline
+        ? `ratio to plain ssh facts on the same hosts count (bench/remote.ts, this run): wall x${f(wallMs / baseline, 2)}`
+        : "no plain-ssh baseline in this run",
+    ];
+    return {
+      lines,
+      figures: {
+        hosts: count,
+        wallMs,
+        p50Ms: percentile(times, 50),
+        p99Ms: percentile(times, 99),
+        cpuMsPerHost,
+        statuses,
+      },
+    };
+  } finally {
+    await t.close();
+    await hosts.destroy();
+  }
+}
