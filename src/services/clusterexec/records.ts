@@ -1,11 +1,12 @@
 /** The three operation record types and what differs between them. */
+
+import { formatDate } from "../../models/dates.js";
 import {
   ClusterDeploy,
   ClusterRestart,
   ClusterUpgrade,
   type ModelType,
 } from "../../models/index.js";
-import { formatDate } from "../../models/dates.js";
 import type { OperationKind } from "./host-turn.js";
 
 export interface HostResult {
@@ -58,6 +59,6 @@ export function progressMembers(kind: OperationKind): string[] {
   ];
 }
 
-export const operationLease = (cluster: string) => `clusterexec/${cluster}`;
-export const hostLease = (address: string) => `host/${address}`;
+export const operationLease = (cluster: string) => `clusterexec:${cluster}`;
+export const hostLease = (address: string) => `host:${address}`;
 export const now = () => formatDate(new Date());

@@ -5,9 +5,9 @@
  */
 import type { Logger } from "../../base/logger.js";
 import type { Bus } from "../../bus/bus.js";
-import type { RemoteConnector } from "../../remote/executor.js";
+import { Host, HostCreds } from "../../models/index.js";
 import type { RemoteTarget } from "../../remote/credentials.js";
-import { HostCreds, Host } from "../../models/index.js";
+import type { RemoteConnector } from "../../remote/executor.js";
 import type { StorageClient } from "../../storage/client.js";
 import { type HostPhase, type OperationKind, runTurn } from "./host-turn.js";
 import { failureLimit, planBatches, type RollingPolicy } from "./policy.js";
@@ -66,7 +66,9 @@ export class OperationRunner {
     const snapshot = structuredClone(this.record);
     this.saving = this.saving
       .catch(() => undefined)
-      .then(() => this.ctx.storage.save(type, snapshot, { members: progressMembers(this.kind) as never[] }));
+      .then(() =>
+        this.ctx.storage.save(type, snapshot, { members: progressMembers(this.kind) as never[] }),
+      );
     return this.saving;
   }
 
@@ -107,7 +109,9 @@ export class OperationRunner {
 
   /** Sliding: as each host ends the next starts, at most the size of the batch it belongs to. */
   private async sliding(batches: string[][], limit: number): Promise<void> {
-    const queue = batches.flatMap((b, i) => b.map((address) => ({ address, width: batches[i]!.length })));
+    const queue = batches.flatMap((b, i) =>
+      b.map((address) => ({ address, width: batches[i]!.length })),
+    );
     const running = new Set<Promise<void>>();
     while (queue.length > 0) {
       const next = queue[0]!;
@@ -128,7 +132,9 @@ export class OperationRunner {
     for (;;) {
       if (this.failures > limit) return false;
       const { type } = KINDS[this.kind];
-      const stored = (await this.ctx.storage.get(type, { name: this.record.name })) as OperationRecord;
+      const stored = (await this.ctx.storage.get(type, {
+        name: this.record.name,
+      })) as OperationRecord;
       this.record.control = stored.control;
       if (stored.control === "abort") {
         this.record.aborted = true;

@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { z } from "zod";
 import { RemoteProcedureCallError, StoragePreconditionError } from "../../bus/errors.js";
-import { Cluster } from "../../models/index.js";
+import type { Cluster } from "../../models/index.js";
 import { targetFromCreds } from "../../remote/credentials.js";
 import type { RemoteConnector } from "../../remote/executor.js";
 import { SshPool } from "../../remote/pool.js";
@@ -113,15 +113,20 @@ export class ClusterExecService extends CommissaireService {
     const policy = readPolicy(this.config.rolling, params);
     const cluster = await this.storage.getCluster(name);
     const lease = operationLease(name);
+    const busy = () =>
+      new RemoteProcedureCallError(
+        409,
+        `an operation on cluster "${name}" is already running; pause, resume or abort it, or wait`,
+      );
+    // The lease says whether another process runs one; `running` whether this one does (a
+    // holder's second acquire renews its own lease).
+    if (this.running.has(name)) throw busy();
+    this.running.set(name, Promise.resolve());
     try {
       await this.storage.acquireLease(lease, this.holder, this.leaseTtl);
     } catch (err) {
-      if (err instanceof StoragePreconditionError)
-        throw new RemoteProcedureCallError(
-          409,
-          `an operation on cluster "${name}" is already running; pause, resume or abort it, or wait`,
-        );
-      throw err;
+      this.running.delete(name);
+      throw err instanceof StoragePreconditionError ? busy() : err;
     }
     this.ctx.leases.add(lease);
     const { type, done } = KINDS[kind];

@@ -13,7 +13,9 @@ function seconds(config: Record<string, unknown>, name: string, fallbackMs: numb
 export function readVerifySettings(config: Record<string, unknown>): VerifySettings {
   const states = config.accepted_system_states ?? DEFAULT_VERIFY.acceptedStates;
   if (!Array.isArray(states) || !states.every((s) => typeof s === "string"))
-    throw new ConfigError(`configuration member "accepted_system_states" must be a list of strings`);
+    throw new ConfigError(
+      `configuration member "accepted_system_states" must be a list of strings`,
+    );
   return {
     rebootTimeoutMs: seconds(config, "reboot_timeout", DEFAULT_VERIFY.rebootTimeoutMs),
     stabilityMs: seconds(config, "stability_wait", DEFAULT_VERIFY.stabilityMs),

@@ -50,7 +50,9 @@ export async function waitForNewBoot(
     }
     await sleep(settings.probeIntervalMs);
   }
-  throw new Error(`the host did not come back from its reboot within ${settings.rebootTimeoutMs / 1000} s: ${last}`);
+  throw new Error(
+    `the host did not come back from its reboot within ${settings.rebootTimeoutMs / 1000} s: ${last}`,
+  );
 }
 
 /** The system state is one of the accepted ones, and stays on the same boot for the stability wait. */
