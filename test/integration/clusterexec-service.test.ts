@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import type { Bus } from "../../src/bus/bus.js";
 import { RemoteProcedureCallError } from "../../src/bus/errors.js";
 import {
   Cluster,
@@ -16,7 +17,7 @@ import {
 } from "../../src/models/index.js";
 import type { HostResult, OperationRecord } from "../../src/services/clusterexec/records.js";
 import { ClusterExecService } from "../../src/services/clusterexec/service.js";
-import { startTestService, type TestService, waitFor } from "../../src/testing/index.js";
+import { memoryBus, startTestService, type TestService, waitFor } from "../../src/testing/index.js";
 import { TestHosts } from "../hosts/harness.js";
 import type { TestHost } from "../hosts/test-host.js";
 
@@ -33,23 +34,7 @@ before(async () => {
     { os: "atomic" },
     { os: "fedora", rebootDownMs: 8000 },
   ]);
-  const byAddress = new Map(hosts.hosts.map((h) => [h.address, h]));
-  t = await startTestService(
-    (bus) =>
-      new ClusterExecService({
-        bus,
-        config: {
-          reboot_timeout: 4,
-          stability_wait: 0.2,
-          probe_interval: 0.1,
-          lease_ttl_seconds: 5,
-          control_poll_ms: 50,
-        },
-        connector: hosts.pool({ connectTimeoutMs: 1000 }),
-        targetFor: (creds) => hosts.target(byAddress.get(creds.address)!),
-      }),
-    { storage: true },
-  );
+  t = await startTestService((bus) => build(bus), { storage: true });
   for (const h of hosts.hosts) {
     await t.storage.save(Host, { address: h.address, status: "active" });
     await t.storage.save(HostCreds, hosts.creds(h));
@@ -59,6 +44,22 @@ after(async () => {
   await t?.close();
   await hosts?.destroy();
 });
+
+function build(bus: Bus): ClusterExecService {
+  const byAddress = new Map(hosts.hosts.map((h) => [h.address, h]));
+  return new ClusterExecService({
+    bus,
+    config: {
+      reboot_timeout: 4,
+      stability_wait: 0.2,
+      probe_interval: 0.1,
+      lease_ttl_seconds: 1.5,
+      control_poll_ms: 50,
+    },
+    connector: hosts.pool({ connectTimeoutMs: 1000 }),
+    targetFor: (creds) => hosts.target(byAddress.get(creds.address)!),
+  });
+}
 
 async function cluster(name: string, members: TestHost[]): Promise<void> {
   await t.storage.save(Cluster, { name, hostset: members.map((h) => h.address) });
@@ -174,4 +175,46 @@ test("a second operation on a running cluster is refused with 409; abort ends it
   await t.client.request("jobs.clusterexec.restart", { cluster_name: "busy", batches: [5] });
   const again = await ended(ClusterRestart, "busy");
   assert.equal(again.status, "finished", again.error);
+});
+
+test("an operation left in_process by a dead process is resumed once, without redoing done hosts", async () => {
+  const [done, rebooted, pending] = [hosts.at(0), hosts.at(1), hosts.at(3)];
+  await cluster("orphan", [done, rebooted, pending]);
+  const counts = () => [done, rebooted, pending].map((h) => count(h, "systemctl reboot"));
+  const before = counts();
+  // As a process killed while `rebooted` was down would have left it: its reboot asked (the
+  // host now runs another boot than the recorded one), `done` finished, `pending` not started.
+  await t.storage.save(ClusterRestart, {
+    name: "orphan",
+    status: "in_process",
+    restarted: [done.address],
+    in_process: [rebooted.address],
+    started_at: "2026-01-01T00:00:00.000000",
+    hosts: {
+      [done.address]: { phase: "done" },
+      [rebooted.address]: { phase: "rebooting", boot_before: "an-earlier-boot" },
+    },
+    policy: { batches: [1], max_failures: 0, mode: "lockstep" },
+  });
+  // A second process beside the first: both look for orphans, one takes it.
+  const bus = memoryBus(t.broker);
+  const second = build(bus);
+  await second.start();
+  try {
+    const r = await ended(ClusterRestart, "orphan");
+    assert.equal(r.status, "finished", r.error);
+    assert.deepEqual(
+      [...(r.restarted as string[])].sort(),
+      [done.address, rebooted.address, pending.address].sort(),
+    );
+    const after = counts();
+    assert.deepEqual(
+      after.map((n, i) => n - before[i]!),
+      [0, 0, 1],
+      "only the host not started yet was rebooted, and once",
+    );
+  } finally {
+    await second.stop(5000);
+    await bus.close();
+  }
 });

@@ -24,7 +24,9 @@ export interface TurnOptions {
   verify: VerifySettings;
   /** Reboot dnf/yum hosts after their upgrade too (rpm-ostree hosts always reboot). */
   rebootAfterPackageUpgrade: boolean;
-  phase(phase: HostPhase): Promise<void>;
+  /** boot_id recorded before this host's reboot by an earlier run of the same turn. */
+  bootBefore?: string;
+  phase(phase: HostPhase, extra?: { boot_before?: string }): Promise<void>;
 }
 
 /** What the turn found, for the host's result (the version booted, the packages updated). */
@@ -33,11 +35,15 @@ export interface TurnResult {
 }
 
 async function reboot(ex: RemoteExecutor, command: string, options: TurnOptions): Promise<string> {
-  const before = (await ex.facts()).bootId;
-  await options.phase("rebooting");
+  const current = (await ex.facts()).bootId;
+  // A turn resumed after its process died: the reboot it asked for already happened when the
+  // host runs another boot than the one recorded before it.
+  const resumed = options.bootBefore && options.bootBefore !== current;
+  const before = resumed ? (options.bootBefore as string) : current;
+  await options.phase("rebooting", { boot_before: before });
   // The connection drops while the command runs: that is the reboot, not a failure. A reboot
   // that did not happen shows as the same boot_id below.
-  await ex.run(command, { sudo: true, timeoutMs: 30_000 }).catch(() => undefined);
+  if (!resumed) await ex.run(command, { sudo: true, timeoutMs: 30_000 }).catch(() => undefined);
   const bootId = await waitForNewBoot(ex, before, options.verify);
   await options.phase("verifying");
   await verifyHealthy(ex, bootId, options.verify);

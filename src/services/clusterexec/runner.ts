@@ -159,6 +159,7 @@ export class OperationRunner {
   private async turn(address: string): Promise<void> {
     const started = Date.now();
     const lease = hostLease(address);
+    const resumedBoot = this.hostResult(address).boot_before;
     const { storage, holder, leaseTtlSeconds } = this.ctx;
     this.record.in_process.push(address);
     await this.setPhase(address, "draining", { started_at: now() });
@@ -177,7 +178,8 @@ export class OperationRunner {
           ...(this.record.version ? { version: this.record.version } : {}),
           verify: this.ctx.verify,
           rebootAfterPackageUpgrade: this.ctx.rebootAfterPackageUpgrade,
-          phase: (phase) => this.setPhase(address, phase),
+          ...(resumedBoot ? { bootBefore: resumedBoot } : {}),
+          phase: (phase, extra) => this.setPhase(address, phase, extra),
         });
         detail = result.detail;
       } finally {
