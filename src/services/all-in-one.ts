@@ -10,6 +10,7 @@ import type { Logger } from "../base/logger.js";
 import { Bus } from "../bus/bus.js";
 import { MemoryBroker } from "../bus/transports/memory/broker.js";
 import { MemoryTransport } from "../bus/transports/memory/transport.js";
+import { ClusterExecService } from "./clusterexec/service.js";
 import { ContainerManagerService } from "./containermgr/service.js";
 import { hashPassword, UsersFileAuthenticator } from "./server/auth.js";
 import { CommissaireServer } from "./server/server.js";
@@ -66,8 +67,14 @@ export async function startAllInOne(options: AllInOneOptions): Promise<AllInOne>
   const containerBus = new Bus(new MemoryTransport(broker), { logger: options.logger });
   const containers = new ContainerManagerService({ bus: containerBus, logger: options.logger });
   await containers.start();
+  // Rolling upgrade, restart and deploy over SSH (docs/cluster-execution.md).
+  const execBus = new Bus(new MemoryTransport(broker), { logger: options.logger });
+  const clusterexec = new ClusterExecService({ bus: execBus, logger: options.logger });
+  await clusterexec.start();
   const closeAll = async (timeoutMs: number) => {
     await server.close(timeoutMs);
+    await clusterexec.stop(timeoutMs);
+    await execBus.close();
     await containers.stop(timeoutMs);
     await storage.stop(timeoutMs);
     await Promise.all([serverBus.close(), containerBus.close(), storageBus.close()]);
