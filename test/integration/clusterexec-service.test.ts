@@ -218,3 +218,21 @@ test("an operation left in_process by a dead process is resumed once, without re
     await bus.close();
   }
 });
+
+test("pause holds new hosts back until resume; the operation then finishes", async () => {
+  const members = [hosts.at(0), hosts.at(1), hosts.at(3)];
+  await cluster("paused", members);
+  await t.client.request("jobs.clusterexec.restart", { cluster_name: "paused", batches: [1] });
+  const paused = (await t.client.request("jobs.clusterexec.pause", ["paused"])) as OperationRecord;
+  assert.equal(paused.control, "pause");
+  // The runner holds between hosts (the one running when the pause came, if any, ended).
+  await waitFor(() => t.service.isPaused("paused"), { timeoutMs: 20_000, what: "the pause" });
+  const held = (await t.storage.get(ClusterRestart, { name: "paused" })) as OperationRecord;
+  assert.equal(held.status, "in_process");
+  assert.equal(held.in_process.length, 0);
+  assert.ok(members.filter((h) => phase(held, h) !== "waiting").length <= 1);
+  await t.client.request("jobs.clusterexec.resume", { cluster_name: "paused" });
+  const r = await ended(ClusterRestart, "paused");
+  assert.equal(r.status, "finished", r.error);
+  assert.equal((r.restarted as string[]).length, 3);
+});

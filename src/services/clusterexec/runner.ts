@@ -35,6 +35,8 @@ export interface RunnerContext {
   controlPollMs: number;
   /** Leases held now, renewed by the service's timer. */
   leases: Set<string>;
+  /** Clusters whose operation waits on a pause now. */
+  paused: Set<string>;
 }
 
 const RUNNABLE = new Set(["active", "disassociated"]);
@@ -137,10 +139,15 @@ export class OperationRunner {
       })) as OperationRecord;
       this.record.control = stored.control;
       if (stored.control === "abort") {
+        this.ctx.paused.delete(this.record.name);
         this.record.aborted = true;
         return false;
       }
-      if (stored.control !== "pause") return true;
+      if (stored.control !== "pause") {
+        this.ctx.paused.delete(this.record.name);
+        return true;
+      }
+      this.ctx.paused.add(this.record.name);
       await new Promise((resolve) => setTimeout(resolve, this.ctx.controlPollMs));
     }
   }

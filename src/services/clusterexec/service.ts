@@ -72,6 +72,7 @@ export class ClusterExecService extends CommissaireService {
       rebootAfterPackageUpgrade: this.config.reboot_after_package_upgrade === true,
       controlPollMs: Number(this.config.control_poll_ms ?? 1000),
       leases: new Set(),
+      paused: new Set(),
     };
     const renewMs = (this.leaseTtl * 1000) / 3;
     this.every(renewMs, () => this.renewLeases());
@@ -86,6 +87,11 @@ export class ClusterExecService extends CommissaireService {
   protected override async onStop(): Promise<void> {
     await Promise.allSettled(this.running.values());
     await this.connector.close();
+  }
+
+  /** True while the cluster's operation in this process waits on a pause. */
+  isPaused(cluster: string): boolean {
+    return this.ctx.paused.has(cluster);
   }
 
   private async renewLeases(): Promise<void> {
