@@ -34,11 +34,14 @@ const policyParams = {
   max_failures: z.union([z.number(), z.string()]).optional(),
   mode: z.enum(["lockstep", "sliding"]).optional(),
 };
-const onCluster = z.object({ cluster_name: z.string().min(1), ...policyParams });
+// `name` is how the REST server (and the original's) names the cluster; `cluster_name` ours.
+const clusterName = z.string().min(1).optional();
+const onCluster = z.object({ cluster_name: clusterName, ...policyParams, name: clusterName });
 const onDeploy = z.object({
-  cluster_name: z.string().min(1),
+  cluster_name: clusterName,
   version: z.string().min(1),
   ...policyParams,
+  name: clusterName,
 });
 const onControl = z.object({
   cluster_name: z.string().min(1),
@@ -115,7 +118,12 @@ export class ClusterExecService extends CommissaireService {
     params: z.infer<typeof onCluster> & { version?: string },
     context: { respond(result: unknown): Promise<void> },
   ): Promise<unknown> {
-    const name = params.cluster_name;
+    const name = params.cluster_name ?? params.name;
+    if (!name)
+      throw new RemoteProcedureCallError(
+        -32602,
+        "cluster_name: the cluster to work on is required",
+      );
     const policy = readPolicy(this.config.rolling, params);
     const cluster = await this.storage.getCluster(name);
     const lease = operationLease(name);

@@ -35,7 +35,7 @@ export function operationEndpoints(router: Router, storage: StorageClient, bus: 
     router.on("PUT", `/api/v0/cluster/{name}/${operation}`, async ({ params, body }) => {
       const what = `${operation} of cluster "${params.name}"`;
       const data = objectBody(body, what);
-      const request: Record<string, unknown> = { cluster_name: params.name };
+      const request: Record<string, unknown> = { name: params.name };
       // Ours: the rolling policy for this call (docs/cluster-execution.md).
       for (const member of ["batches", "max_failures", "mode"])
         if (data[member] !== undefined) request[member] = data[member];
