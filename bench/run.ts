@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { Bus } from "../src/bus/bus.js";
 import { EtcdServer, RedisServer } from "../test/helpers/servers.js";
 import { authBench } from "./auth.js";
+import { clusterexecBench } from "./clusterexec.js";
 import { faultRun } from "./faults.js";
 import { investigatorBench } from "./investigator.js";
 import { cpuMicros, Proc, rssMb, runLoad, SCRIPTS } from "./processes.js";
@@ -264,6 +265,7 @@ async function main(): Promise<void> {
     const remote = await remoteBench(quick);
     console.log(`\n${remote.lines.join("\n")}`);
     console.log(`\n${(await investigatorBench(quick, remote.figures.openssh)).lines.join("\n")}`);
+    console.log(`\n${(await clusterexecBench(quick)).join("\n")}`);
     const dir = join(fileURLToPath(new URL("../../bench/results/", import.meta.url)));
     mkdirSync(dir, { recursive: true });
     const file = join(

@@ -1,9 +1,11 @@
 /** Records of rolling operations on a cluster: upgrade, restart, deploy (MODELS.md). */
 
 import {
+  bool,
   list,
   type MemberSpec,
   type MemberSpecs,
+  obj,
   oneOf,
   optionalDate,
   required,
@@ -28,6 +30,14 @@ function operationMembers<const D extends string, const E extends MemberSpecs>(d
     in_process: withDefault(list, () => []),
     started_at: withDefault(optionalDate, () => ""),
     finished_at: withDefault(optionalDate, () => ""),
+    // Extensions (docs/wire-extensions.md): per-host results, skipped hosts, the rolling policy,
+    // the operator's control request, why it ended failed.
+    hosts: withDefault(obj, () => ({})),
+    skipped: withDefault(list, () => []),
+    policy: withDefault(obj, () => ({})),
+    control: withDefault(oneOf(["pause", "abort"], true), () => ""),
+    aborted: withDefault(bool, () => false),
+    error: withDefault(str, () => ""),
   };
 }
 

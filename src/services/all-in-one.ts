@@ -10,6 +10,8 @@ import type { Logger } from "../base/logger.js";
 import { Bus } from "../bus/bus.js";
 import { MemoryBroker } from "../bus/transports/memory/broker.js";
 import { MemoryTransport } from "../bus/transports/memory/transport.js";
+import type { CommissaireService } from "../service/service.js";
+import { ClusterExecService } from "./clusterexec/service.js";
 import { ContainerManagerService } from "./containermgr/service.js";
 import { InvestigatorService } from "./investigator/service.js";
 import { hashPassword, UsersFileAuthenticator } from "./server/auth.js";
@@ -55,39 +57,37 @@ export async function startAllInOne(options: AllInOneOptions): Promise<AllInOne>
       { type: "secret_file", name: "secrets", directory: join(dataDir, "secrets") },
     ],
   };
-  const storageBus = new Bus(new MemoryTransport(broker), { logger: options.logger });
-  const serverBus = new Bus(new MemoryTransport(broker), { logger: options.logger });
-  const { service: storage } = await createStorageService({
-    bus: storageBus,
-    config,
-    logger: options.logger,
-  });
-  await storage.start();
+  // Every built-in service on a bus of its own over one memory broker, as separate processes
+  // would be; stopped in the reverse order (storage last: the others still write to it).
+  const running: Array<{ service: CommissaireService; bus: Bus }> = [];
+  const start = async (make: (bus: Bus) => CommissaireService | Promise<CommissaireService>) => {
+    const bus = new Bus(new MemoryTransport(broker), { logger: options.logger });
+    const service = await make(bus);
+    await service.start();
+    running.push({ service, bus });
+  };
+  const logger = options.logger;
+  await start(async (bus) => (await createStorageService({ bus, config, logger })).service);
   // Container managers as stored (a `trivial` one needs no cluster).
-  const containerBus = new Bus(new MemoryTransport(broker), { logger: options.logger });
-  const containers = new ContainerManagerService({ bus: containerBus, logger: options.logger });
-  await containers.start();
+  await start((bus) => new ContainerManagerService({ bus, logger }));
   // New hosts are investigated over SSH with the credentials they were added with.
-  const investigatorBus = new Bus(new MemoryTransport(broker), { logger: options.logger });
-  const investigator = new InvestigatorService({ bus: investigatorBus, logger: options.logger });
-  await investigator.start();
+  await start((bus) => new InvestigatorService({ bus, logger }));
+  // Rolling upgrade, restart and deploy over SSH (docs/cluster-execution.md).
+  await start((bus) => new ClusterExecService({ bus, logger }));
+  const serverBus = new Bus(new MemoryTransport(broker), { logger });
   const closeAll = async (timeoutMs: number) => {
     await server.close(timeoutMs);
-    await investigator.stop(timeoutMs);
-    await containers.stop(timeoutMs);
-    await storage.stop(timeoutMs);
-    await Promise.all([
-      serverBus.close(),
-      investigatorBus.close(),
-      containerBus.close(),
-      storageBus.close(),
-    ]);
+    await serverBus.close();
+    for (const { service, bus } of running.reverse()) {
+      await service.stop(timeoutMs);
+      await bus.close();
+    }
   };
 
   const server = new CommissaireServer({
     bus: serverBus,
     authenticator: new UsersFileAuthenticator(usersFile),
-    logger: options.logger,
+    logger,
   });
   let address: { address: string; port: number };
   try {

@@ -40,11 +40,24 @@ case $name in
     case $1 in
       reboot) : > "$state/reboot-requested"; exec sleep 30 ;;
       is-active) echo active ;;
+      is-system-running) echo running ;;
     esac ;;
   rpm)
     case " $* " in *" -q"*) echo "1.0-1" ;; esac ;;
   rpm-ostree)
-    case $1 in status) echo "State: idle" ;; esac ;;
+    # The staged deployment ("version boot_id") is the booted one once the boot_id changed.
+    boot=$(cat /proc/sys/kernel/random/boot_id); booted=1.0
+    if [ -f "$state/staged" ]; then
+      read -r v b < "$state/staged"; [ "$b" != "$boot" ] && booted=$v
+    fi
+    case $1 in
+      status)
+        if [ "$2" = "--json" ]; then
+          printf '{"deployments":[{"booted":true,"version":"%s","checksum":"c%s"}]}\n' "$booted" "$booted"
+        else echo "State: idle"; fi ;;
+      upgrade) printf '%s %s\n' "$booted.1" "$boot" > "$state/staged" ;;
+      deploy) printf '%s %s\n' "$2" "$boot" > "$state/staged" ;;
+    esac ;;
 esac
 exit 0
 `;

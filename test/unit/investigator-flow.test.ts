@@ -3,11 +3,13 @@
  * unknown OS, the flannel_server network, hosts left open by a dead investigator taken up at
  * start (and one still leased left alone), and no private key in any log line or notification.
  */
+
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Cluster, Host, HostCreds, Network } from "../../src/models/index.js";
 import { InvestigatorService } from "../../src/services/investigator/service.js";
 import type { StorageClient } from "../../src/storage/client.js";
+import { hostLeaseName } from "../../src/storage/host-lease.js";
 import { callHandler, FakeRemote, startTestService, waitFor } from "../../src/testing/index.js";
 import { captureLogger } from "../helpers/capture-logger.js";
 
@@ -117,7 +119,7 @@ test("open hosts without a lease are investigated again; a leased one is left al
   const { t, log } = await start(new FakeRemote(), 0.2);
   try {
     // Left by a dead investigator: one bootstrapping without a lease, one still leased by another.
-    await t.storage.acquireLease("192.0.2.7", "someone-else", 600);
+    await t.storage.acquireLease(hostLeaseName("192.0.2.7"), "someone-else", 600);
     await addHost(t.storage, "192.0.2.7", "investigating");
     await addHost(t.storage, "192.0.2.6", "bootstrapping");
     await waitFor(async () => (await t.storage.getHost("192.0.2.6")).status === "disassociated", {

@@ -52,6 +52,12 @@ test("defaults of every model", () => {
     in_process: [],
     started_at: "",
     finished_at: "",
+    hosts: {},
+    skipped: [],
+    policy: {},
+    control: "",
+    aborted: false,
+    error: "",
   });
   assert.deepEqual(ClusterDeploy.defaults(), {
     status: "",
@@ -60,6 +66,12 @@ test("defaults of every model", () => {
     in_process: [],
     started_at: "",
     finished_at: "",
+    hosts: {},
+    skipped: [],
+    policy: {},
+    control: "",
+    aborted: false,
+    error: "",
   });
   assert.deepEqual(Network.create({ name: "n" }), {
     name: "n",

@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { ConfigError } from "../../config/errors.js";
+import { addOperationCommands } from "./cluster-operations.js";
 import { addClientOptions, jsonObject, jsonText, withClient } from "./command.js";
 import type { RestClient } from "./rest-client.js";
 import { record, table } from "./table.js";
@@ -71,6 +72,7 @@ export function clusterCommand(): Command {
           ),
     ),
   );
+  addOperationCommands((name, description) => verb(cluster, name, description));
   const remove = verb(cluster, "delete", "delete a cluster").argument("<name>");
   remove.action((name: string) =>
     withClient(remove, async (client, json) => {

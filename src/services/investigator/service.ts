@@ -4,6 +4,7 @@
  * At start, and now and then, it takes up hosts left investigating or bootstrapping whose lease
  * expired (an investigator killed mid-host), so every host reaches a final status.
  */
+
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { StoragePreconditionError } from "../../bus/errors.js";
@@ -15,6 +16,7 @@ import { withParams } from "../../service/handler.js";
 import type { QueueDeclaration, ServiceOptions } from "../../service/service.js";
 import { CommissaireService } from "../../service/service.js";
 import { StorageClient } from "../../storage/client.js";
+import { hostLeaseName } from "../../storage/host-lease.js";
 import { type InvestigationResult, investigate, OPEN_STATUSES } from "./investigation.js";
 
 const investigateParams = z.object({
@@ -93,8 +95,8 @@ export class InvestigatorService extends CommissaireService {
     clusterName: string | undefined,
   ): Promise<InvestigationResult | { address: string; busy: true }> {
     if (this.running.has(address)) return { address, busy: true };
-    // Storage names leases by host address: one lease per host, whoever works on it.
-    const lease = address;
+    // One lease per host, whoever works on it (the watcher and cluster execution honour it).
+    const lease = hostLeaseName(address);
     try {
       await this.storage.acquireLease(lease, this.holder, this.leaseSeconds);
     } catch (err) {

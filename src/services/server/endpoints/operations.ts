@@ -36,6 +36,9 @@ export function operationEndpoints(router: Router, storage: StorageClient, bus: 
       const what = `${operation} of cluster "${params.name}"`;
       const data = objectBody(body, what);
       const request: Record<string, unknown> = { name: params.name };
+      // Ours: the rolling policy for this call (docs/cluster-execution.md).
+      for (const member of ["batches", "max_failures", "mode"])
+        if (data[member] !== undefined) request[member] = data[member];
       if (operation === "deploy") {
         const version = optionalString(data, "version", what);
         if (!version) throw new HttpError(400, `${what}: "version" is required`);
@@ -56,5 +59,22 @@ export function operationEndpoints(router: Router, storage: StorageClient, bus: 
         throw err;
       }
     });
+
+    // Ours: pause, resume or abort the running operation (docs/cluster-execution.md).
+    for (const control of ["pause", "resume", "abort"]) {
+      router.on("PUT", `/api/v0/cluster/{name}/${operation}/${control}`, async ({ params }) => {
+        try {
+          const record = await bus.request(`jobs.clusterexec.${control}`, {
+            cluster_name: params.name,
+            operation,
+          });
+          return { status: 200, body: record };
+        } catch (err) {
+          if (err instanceof NoRouteError || err instanceof RequestTimeoutError)
+            throw new HttpError(503, `no clusterexec service answered (${err.message})`);
+          throw err;
+        }
+      });
+    }
   }
 }
