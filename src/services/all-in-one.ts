@@ -10,10 +10,12 @@ import type { Logger } from "../base/logger.js";
 import { Bus } from "../bus/bus.js";
 import { MemoryBroker } from "../bus/transports/memory/broker.js";
 import { MemoryTransport } from "../bus/transports/memory/transport.js";
+import { SshPool } from "../remote/pool.js";
 import { ContainerManagerService } from "./containermgr/service.js";
 import { hashPassword, UsersFileAuthenticator } from "./server/auth.js";
 import { CommissaireServer } from "./server/server.js";
 import { createStorageService } from "./storage/definition.js";
+import { WatcherService } from "./watcher/service.js";
 
 export const DEFAULT_DATA_DIR = "./commissaire-data";
 export const ADMIN_USER = "admin";
@@ -66,11 +68,21 @@ export async function startAllInOne(options: AllInOneOptions): Promise<AllInOne>
   const containerBus = new Bus(new MemoryTransport(broker), { logger: options.logger });
   const containers = new ContainerManagerService({ bus: containerBus, logger: options.logger });
   await containers.start();
+  const watcherBus = new Bus(new MemoryTransport(broker), { logger: options.logger });
+  const remote = new SshPool({}, options.logger);
+  const watcher = new WatcherService({ bus: watcherBus, logger: options.logger, remote });
+  await watcher.start();
   const closeAll = async (timeoutMs: number) => {
     await server.close(timeoutMs);
+    await watcher.stop(timeoutMs);
     await containers.stop(timeoutMs);
     await storage.stop(timeoutMs);
-    await Promise.all([serverBus.close(), containerBus.close(), storageBus.close()]);
+    await Promise.all([
+      serverBus.close(),
+      containerBus.close(),
+      watcherBus.close(),
+      storageBus.close(),
+    ]);
   };
 
   const server = new CommissaireServer({

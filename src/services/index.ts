@@ -3,9 +3,11 @@ import type { ServiceDefinition } from "../service/definition.js";
 import { containerManagerService } from "./containermgr/definition.js";
 import { exampleService } from "./example/service.js";
 import { storageService } from "./storage/definition.js";
+import { watcherService } from "./watcher/definition.js";
 
 export const builtinServices: Record<string, ServiceDefinition> = {
   [containerManagerService.name]: containerManagerService,
   [exampleService.name]: exampleService,
   [storageService.name]: storageService,
+  [watcherService.name]: watcherService,
 };
