@@ -20,6 +20,14 @@ import { readWatcherSettings, type WatcherSettings } from "./settings.js";
 import { CheckStats, mergeReports, type WatcherReport } from "./stats.js";
 import { HostWriter } from "./writer.js";
 
+/**
+ * The lease a service holds on a host while it works on it (a reboot, an upgrade). Lease names
+ * follow the address rule (no `/`), hence `host:<address>`.
+ */
+export function hostLeaseName(address: string): string {
+  return `host:${address}`;
+}
+
 export const REPORT_KEY = "notify.watcher.report";
 /** Fewer checks than this in an interval never freeze marking (one host down is not a mass failure). */
 export const FREEZE_MIN_CHECKS = 3;
@@ -247,7 +255,7 @@ export class WatcherService extends CommissaireService {
 
   /** True when another service holds the host's lease (a reboot in progress): not judged. */
   private async underForeignLease(address: string): Promise<boolean> {
-    const name = `host/${address}`;
+    const name = hostLeaseName(address);
     try {
       await this.storage.acquireLease(name, `watcher-${this.processId}`, 1);
     } catch (err) {
