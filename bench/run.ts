@@ -14,6 +14,7 @@ import { EtcdServer, RedisServer } from "../test/helpers/servers.js";
 import { authBench } from "./auth.js";
 import { cpuMicros, Proc, rssMb, runLoad, SCRIPTS } from "./processes.js";
 import { remoteBench } from "./remote.js";
+import { watcherBench } from "./watcher.js";
 
 const quick = process.argv.includes("--quick");
 const DURATION = quick ? 700 : 4000;
@@ -252,6 +253,8 @@ async function main(): Promise<void> {
     printTable();
     const remote = await remoteBench(quick);
     console.log(`\n${remote.lines.join("\n")}`);
+    const watcher = await watcherBench(quick);
+    console.log(`\n${watcher.lines.join("\n")}`);
     const dir = join(fileURLToPath(new URL("../../bench/results/", import.meta.url)));
     mkdirSync(dir, { recursive: true });
     const file = join(
@@ -260,7 +263,7 @@ async function main(): Promise<void> {
     );
     writeFileSync(
       file,
-      `${JSON.stringify({ quick, node: process.version, rows, notes, remote: remote.figures }, null, 2)}\n`,
+      `${JSON.stringify({ quick, node: process.version, rows, notes, remote: remote.figures, watcher: watcher.figures }, null, 2)}\n`,
     );
     console.log(`\nwritten: ${file}`);
   } finally {
