@@ -5,13 +5,21 @@
  * a host's due time is the same in every watcher process.
  */
 
-/** FNV-1a of the address: cheap, stable, and well spread over the buckets. */
+/**
+ * FNV-1a of the address with MurmurHash3's finaliser: cheap and stable, and addresses that differ
+ * only in their last character still land far apart (FNV alone mixes the last one poorly).
+ */
 export function addressHash(address: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < address.length; i++) {
     h ^= address.charCodeAt(i);
     h = Math.imul(h, 0x01000193) >>> 0;
   }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
   return h >>> 0;
 }
 

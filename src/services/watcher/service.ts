@@ -54,6 +54,9 @@ export class WatcherService extends CommissaireService {
   private readonly limiter: Limiter;
   private cycle = { index: -1, checks: 0, failures: 0 };
   frozen = false;
+  /** No check before this: a process just started first hears which others are running. */
+  private listenUntil = 0;
+  private readonly heartbeatMs: number;
   /** Called after each check (tests and the benchmark count checks with it). */
   onCheck?: (address: string, ok: boolean) => void;
 
@@ -68,6 +71,7 @@ export class WatcherService extends CommissaireService {
     const tickMs = Math.min(100, interval / 10);
     this.schedule = new CheckSchedule(interval, tickMs);
     const heartbeatMs = Math.min(interval / 2, 5_000);
+    this.heartbeatMs = heartbeatMs;
     this.peers = new Peers(this.processId, heartbeatMs * 3);
     this.every(tickMs, () => this.tick());
     this.every(this.settings.flushMs, () => this.writer.flush());
@@ -81,6 +85,7 @@ export class WatcherService extends CommissaireService {
   }
 
   protected override async onStart(): Promise<void> {
+    this.listenUntil = Date.now() + this.heartbeatMs * 1.5;
     await this.subscribe(REPORT_KEY, (body) => this.peers.heard(body as WatcherReport));
     await this.storage.onNotify((event, model) => {
       const host = Host.parse(model);
@@ -153,10 +158,10 @@ export class WatcherService extends CommissaireService {
   tick(now: number = Date.now()): void {
     this.closeCycle(now);
     this.peers.refresh(now);
-    for (const due of this.schedule.due(now))
-      if (this.peers.owns(due.address)) void this.runCheck(due);
+    const due = this.schedule.due(now);
+    if (now < this.listenUntil) return;
+    for (const check of due) if (this.peers.owns(check.address)) void this.runCheck(check);
   }
-
   /** At each interval's end: freeze marking when more than freeze_share of its checks failed. */
   private closeCycle(now: number): void {
     const index = Math.floor(now / this.settings.intervalMs);
@@ -211,6 +216,7 @@ export class WatcherService extends CommissaireService {
     if (result.ok && result.bootId && result.bootId !== host.lastBootId)
       await this.rebooted(host, result.bootId);
     await this.judge(host, result.ok ? "" : result.reason);
+    this.logger.debug({ address, ok: result.ok, at: Date.now() }, "host checked");
     this.onCheck?.(address, result.ok);
   }
 
