@@ -17,6 +17,7 @@ import { faultRun } from "./faults.js";
 import { investigatorBench } from "./investigator.js";
 import { cpuMicros, Proc, rssMb, runLoad, SCRIPTS } from "./processes.js";
 import { remoteBench } from "./remote.js";
+import { watcherBench } from "./watcher.js";
 
 const quick = process.argv.includes("--quick");
 const DURATION = quick ? 700 : 4000;
@@ -266,6 +267,8 @@ async function main(): Promise<void> {
     console.log(`\n${remote.lines.join("\n")}`);
     console.log(`\n${(await investigatorBench(quick, remote.figures.openssh)).lines.join("\n")}`);
     console.log(`\n${(await clusterexecBench(quick)).join("\n")}`);
+    const watcher = await watcherBench(quick);
+    console.log(`\n${watcher.lines.join("\n")}`);
     const dir = join(fileURLToPath(new URL("../../bench/results/", import.meta.url)));
     mkdirSync(dir, { recursive: true });
     const file = join(
@@ -274,7 +277,7 @@ async function main(): Promise<void> {
     );
     writeFileSync(
       file,
-      `${JSON.stringify({ quick, node: process.version, rows, notes, faults, remote: remote.figures }, null, 2)}\n`,
+      `${JSON.stringify({ quick, node: process.version, rows, notes, faults, remote: remote.figures, watcher: watcher.figures }, null, 2)}\n`,
     );
     console.log(`\nwritten: ${file}`);
   } finally {

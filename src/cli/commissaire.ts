@@ -9,6 +9,7 @@ import { listenCommand } from "./commands/listen.js";
 import { notifyCommand } from "./commands/notify.js";
 import { serviceCommand } from "./commands/service.js";
 import { userCommand } from "./commands/user.js";
+import { watcherCommand } from "./commands/watcher.js";
 import {
   clusterCommand,
   containerManagerCommand,
@@ -37,6 +38,7 @@ for (const sub of [
   networkCommand(),
   containerManagerCommand(),
   userCommand(),
+  watcherCommand(),
 ]) {
   for (const verb of sub.commands) verb.exitOverride().showHelpAfterError();
   program.addCommand(sub.exitOverride().showHelpAfterError());

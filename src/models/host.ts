@@ -1,6 +1,6 @@
 /** Host, HostCreds (secret), Hosts and HostStatus (MODELS.md). */
 import { defineListModel } from "./list-model.js";
-import { int, obj, oneOf, required, str, withDefault } from "./members.js";
+import { bool, int, obj, oneOf, required, str, withDefault } from "./members.js";
 import { defineModel, type ModelOf } from "./model-type.js";
 import { hostAddress } from "./names.js";
 
@@ -27,6 +27,13 @@ export const Host = defineModel({
     source: withDefault(str, () => ""),
     /** Extension: why the host has its status (a failure's cause), for people and tools. */
     status_reason: withDefault(str, () => ""),
+    /** Extension: the status the watcher demoted the host from ("" when it did not demote it). */
+    watcher_demoted_from: withDefault(str, () => ""),
+    /** Extension: the boot_id the watcher last saw, and how many reboots it noticed. */
+    last_boot_id: withDefault(str, () => ""),
+    reboots: withDefault(int, () => 0),
+    /** Extension: the watcher saw 4 or more up/down changes within the host's last 20 checks. */
+    flapping: withDefault(bool, () => false),
   },
 });
 export type Host = ModelOf<typeof Host>;

@@ -39,6 +39,24 @@ export interface DispatchTarget {
   readonly maxBodyBytes: number;
   /** The handler of a method, or undefined when the service has none. */
   handlerFor(method: string): BoundHandler | undefined;
+  /**
+   * Offered a body that is a JSON object without `jsonrpc` (a bare record, such as the original
+   * REST server's WatcherRecords on queue `watcher`) before it is judged as a request; true when
+   * it was taken. A taken record is never answered.
+   */
+  acceptRecord?(body: Record<string, unknown>, routingKey: string): boolean | Promise<boolean>;
+}
+
+/** The body as a JSON object without `jsonrpc`, or undefined. */
+function bareRecord(payload: string): Record<string, unknown> | undefined {
+  try {
+    const body: unknown = JSON.parse(payload);
+    if (typeof body !== "object" || body === null || Array.isArray(body) || "jsonrpc" in body)
+      return undefined;
+    return body as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The request's correlation id, echoed on its answer so an id -1 answer still finds its caller. */
@@ -92,6 +110,15 @@ export async function dispatch(target: DispatchTarget, delivery: Delivery): Prom
       `content type "${type}" is not accepted; requests must be ${JSON_CONTENT_TYPE}`,
     );
     return answerError(UNKNOWN_ID, error, false);
+  }
+  if (target.acceptRecord) {
+    const record = bareRecord(envelopePayload(envelope));
+    try {
+      if (record && (await target.acceptRecord(record, routingKey))) return;
+    } catch (err) {
+      log().error({ err }, "record not taken");
+      return;
+    }
   }
   const parsed = parseRequest(envelopePayload(envelope), routingKey);
   if (!parsed.ok) return answerError(parsed.id, parsed.error, false);

@@ -108,6 +108,17 @@ export abstract class CommissaireService implements Subscriber {
     return findHandler(this, method);
   }
 
+  /**
+   * A body on the service's queues that is a JSON object without `jsonrpc` (a bare record, not a
+   * request): true when the service took it (it is then never answered). Not taken by default.
+   */
+  protected acceptRecord(
+    _body: Record<string, unknown>,
+    _routingKey: string,
+  ): boolean | Promise<boolean> {
+    return false;
+  }
+
   /** Opens what the service needs (a connection, a cache) before it takes any request. */
   protected async onStart(): Promise<void> {}
 
@@ -195,6 +206,9 @@ export abstract class CommissaireService implements Subscriber {
       logger,
       maxBodyBytes: this.maxBodyBytes,
       handlerFor: (m: string) => this.handlerFor(m),
+      ...(this.acceptRecord !== CommissaireService.prototype.acceptRecord
+        ? { acceptRecord: (b: Record<string, unknown>, k: string) => this.acceptRecord(b, k) }
+        : {}),
     };
     for (const q of this.queues()) {
       const spec = {

@@ -17,6 +17,7 @@ import { InvestigatorService } from "./investigator/service.js";
 import { hashPassword, UsersFileAuthenticator } from "./server/auth.js";
 import { CommissaireServer } from "./server/server.js";
 import { createStorageService } from "./storage/definition.js";
+import { WatcherService } from "./watcher/service.js";
 
 export const DEFAULT_DATA_DIR = "./commissaire-data";
 export const ADMIN_USER = "admin";
@@ -74,6 +75,8 @@ export async function startAllInOne(options: AllInOneOptions): Promise<AllInOne>
   await start((bus) => new InvestigatorService({ bus, logger }));
   // Rolling upgrade, restart and deploy over SSH (docs/cluster-execution.md).
   await start((bus) => new ClusterExecService({ bus, logger }));
+  // Every known host checked once per interval (docs/watcher.md).
+  await start((bus) => new WatcherService({ bus, logger }));
   const serverBus = new Bus(new MemoryTransport(broker), { logger });
   const closeAll = async (timeoutMs: number) => {
     await server.close(timeoutMs);

@@ -5,6 +5,7 @@ import { containerManagerService } from "./containermgr/definition.js";
 import { exampleService } from "./example/service.js";
 import { investigatorService } from "./investigator/definition.js";
 import { storageService } from "./storage/definition.js";
+import { watcherService } from "./watcher/definition.js";
 
 export const builtinServices: Record<string, ServiceDefinition> = {
   [clusterExecService.name]: clusterExecService,
@@ -12,4 +13,5 @@ export const builtinServices: Record<string, ServiceDefinition> = {
   [exampleService.name]: exampleService,
   [investigatorService.name]: investigatorService,
   [storageService.name]: storageService,
+  [watcherService.name]: watcherService,
 };

@@ -68,6 +68,10 @@ export function storageSuite(
         last_check: "",
         source: "",
         status_reason: "",
+        watcher_demoted_from: "",
+        last_boot_id: "",
+        reboots: 0,
+        flapping: false,
       });
       const again = await call("save", {
         model_type_name: "Host",

@@ -97,6 +97,10 @@ test("a kombu client (as the Python services call storage) saves and gets throug
       last_check: "",
       source: "",
       status_reason: "",
+      watcher_demoted_from: "",
+      last_boot_id: "",
+      reboots: 0,
+      flapping: false,
     });
     const got = await KombuPeer.start(
       "request",

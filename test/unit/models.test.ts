@@ -31,6 +31,10 @@ test("defaults of every model", () => {
     last_check: "",
     source: "",
     status_reason: "",
+    watcher_demoted_from: "",
+    last_boot_id: "",
+    reboots: 0,
+    flapping: false,
   });
   assert.deepEqual(HostCreds.create({ address: "a" }), {
     address: "a",

@@ -29,7 +29,13 @@ test("the name rule: names and addresses", () => {
 });
 
 test("members beyond the original's are extensions; _revision is accepted and dropped", () => {
-  assert.deepEqual(Host.extensions, ["status_reason"]);
+  assert.deepEqual(Host.extensions, [
+    "status_reason",
+    "watcher_demoted_from",
+    "last_boot_id",
+    "reboots",
+    "flapping",
+  ]);
   assert.deepEqual(Cluster.extensions, []);
   assert.deepEqual(
     HostCreds.extensions,
