@@ -3,8 +3,11 @@
  * manager) with its facts and the expected commands, active with a trivial container manager,
  * a second investigation changes nothing, and every failure ends failed with its reason.
  */
+
 import assert from "node:assert/strict";
+import { readFileSync, rmSync } from "node:fs";
 import { after, before, test } from "node:test";
+import { MANAGER_LABEL } from "../../src/containermgr/index.js";
 import { Cluster, ContainerManagerConfig, Host, HostCreds } from "../../src/models/index.js";
 import { ContainerManagerService } from "../../src/services/containermgr/service.js";
 import { InvestigatorService } from "../../src/services/investigator/service.js";
@@ -14,6 +17,8 @@ import {
   startTestService,
   type TestService,
 } from "../../src/testing/index.js";
+import { FakeApiserver } from "../helpers/fake-apiserver.js";
+import { makeTlsFiles } from "../helpers/servers.js";
 import { TestHosts } from "../hosts/harness.js";
 import type { TestHost } from "../hosts/test-host.js";
 
@@ -29,6 +34,7 @@ before(async () => {
     { os: "atomic" },
     { os: "fedora" }, // 4: trivial container manager
     { os: "fedora" }, // 5: failures
+    { os: "fedora" }, // 6: kubernetes container manager
   ]);
   t = await startTestService(
     (bus) =>
@@ -136,6 +142,48 @@ test("with a trivial container manager the host ends active", async () => {
   } while (result.status !== "active" && Date.now() < deadline);
   assert.equal(result.status, "active", String(result.status_reason));
   assert.equal((await t.storage.getHost(host.address)).status, "active");
+});
+
+test("with a kubernetes container manager the host ends active and is a Node on the apiserver", async () => {
+  const token = "investigator-flow-token";
+  const tls = makeTlsFiles();
+  const api = await new FakeApiserver({ tls, token }).start();
+  try {
+    const host = hosts.at(6);
+    await t.storage.save(ContainerManagerConfig, {
+      name: "kube1",
+      type: "kubernetes",
+      options: { server_url: api.url, token, ca_cert: readFileSync(tls.caFile, "utf8") },
+    });
+    await t.storage.save(Cluster, {
+      name: "c2",
+      container_manager: "kube1",
+      hostset: [host.address],
+    });
+    await addHost(host);
+    // The container manager hears about the new config through a notification: wait for it.
+    let result: Record<string, unknown> = {};
+    const deadline = Date.now() + 10_000;
+    do {
+      await t.storage.save(
+        Host,
+        { address: host.address, status: "investigating" },
+        { members: ["status"] },
+      );
+      result = await investigate(host);
+    } while (result.status !== "active" && Date.now() < deadline);
+    assert.equal(result.status, "active", String(result.status_reason));
+    assert.equal((await t.storage.getHost(host.address)).status, "active");
+    const registered = [...api.nodes.values()].filter(
+      (n) => n.metadata.labels?.[MANAGER_LABEL] === "kube1",
+    );
+    assert.equal(registered.length, 1, "one Node, labelled with its manager");
+    assert.ok(JSON.stringify(registered[0]).includes(host.address), "the Node is the host");
+    assert.deepEqual(api.schemaProblems, []);
+  } finally {
+    await api.stop();
+    rmSync(tls.dir, { recursive: true, force: true });
+  }
 });
 
 const failures: [string, (h: TestHost) => Promise<Partial<HostCreds> | undefined>, RegExp][] = [
