@@ -3,9 +3,9 @@
  * --quick), 20 at a time, through our SshPool, against the plain OpenSSH client doing the same in
  * the same run. Each load runs in its own process; the hosts are real sshd test hosts.
  */
-import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { TestHosts } from "../test/hosts/harness.js";
+import { runJob } from "./child-job.js";
 
 export interface RemoteFigures {
   hosts: number;
@@ -19,20 +19,7 @@ export interface RemoteFigures {
 const LOAD = fileURLToPath(new URL("./remote-load.js", import.meta.url));
 
 function load(job: Record<string, unknown>): Promise<RemoteFigures> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--expose-gc", LOAD, JSON.stringify(job)], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (err += d));
-    child.once("exit", (code) =>
-      code === 0
-        ? resolve(JSON.parse(out.trim().split("\n").pop()!))
-        : reject(new Error(`remote load failed (${code}): ${err}`)),
-    );
-  });
+  return runJob<RemoteFigures>(LOAD, job, "remote load", ["--expose-gc"]);
 }
 
 export async function remoteBench(

@@ -5,9 +5,9 @@
  * path on 100 test hosts (10 with --quick). The baseline is the interval itself: lateness is
  * given as a share of it, CPU as a share of one core.
  */
-import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { TestHosts } from "../test/hosts/harness.js";
+import { runJob } from "./child-job.js";
 
 const LOAD = fileURLToPath(new URL("./watcher-load.js", import.meta.url));
 
@@ -25,20 +25,7 @@ interface Figures {
 }
 
 function load(job: Record<string, unknown>): Promise<Figures> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [LOAD, JSON.stringify(job)], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (err += d));
-    child.once("exit", (code) =>
-      code === 0
-        ? resolve(JSON.parse(out.trim().split("\n").pop()!))
-        : reject(new Error(`watcher load failed (${code}): ${err}`)),
-    );
-  });
+  return runJob<Figures>(LOAD, job, "watcher load", []);
 }
 
 function line(name: string, f: Figures): string {

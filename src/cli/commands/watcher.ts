@@ -1,17 +1,13 @@
 /** `commissaire watcher status`: what every watcher process reports, summed (a bus call). */
 import { Command } from "commander";
+import type { WatcherReport } from "../../services/watcher/stats.js";
 import { record } from "../operator/table.js";
 import { addBusOptions, connectFromOptions } from "./bus-client.js";
 
-interface WatcherStatus {
+/** `watcher.status`: the reports of every watcher process, summed. */
+type WatcherStatus = Omit<WatcherReport, "process" | "lateness_samples_ms" | "at"> & {
   processes: number;
-  hosts_watched: number;
-  checks_per_second: number;
-  lateness_p50_ms: number;
-  lateness_p99_ms: number;
-  hosts_by_state: Record<string, number>;
-  frozen: boolean;
-}
+};
 
 /** The status as lines for people. */
 export function formatWatcherStatus(s: WatcherStatus): string {
