@@ -279,7 +279,7 @@ export class Bus implements Subscriber {
     const spec: QueueSpec = {
       name: `listen-${randomUUID()}`,
       bindings: [{ exchange: this.exchange, routingKey: bindingKey }],
-      autoDelete: true,
+      exclusive: true,
     };
     await this.transport.declareQueue(spec);
     const consumer = this.transport.consume(

@@ -160,6 +160,14 @@ export function errorToWire(error: unknown): RemoteProcedureCallError {
 }
 
 /** A request was published where no queue is bound for its routing key: nobody can answer it. */
+/** A queue declared exclusive by another live connection (AMQP's RESOURCE_LOCKED). */
+export class QueueLockedError extends Error {
+  override name = "QueueLockedError";
+  constructor(readonly queue: string) {
+    super(`queue ${queue} is exclusive to another connection`);
+  }
+}
+
 export class NoRouteError extends Error {
   override name = "NoRouteError";
   constructor(

@@ -36,7 +36,8 @@ export class ReplyQueue {
     this.spec = {
       name: this.name,
       bindings: [{ exchange: this.name, routingKey: this.name }],
-      autoDelete: true,
+      // Ours alone: no other connection may declare (and so read) our replies.
+      exclusive: true,
     };
   }
 

@@ -20,6 +20,11 @@ export interface QueueSpec {
    * process once that transport is dead (its process crashed).
    */
   autoDelete?: boolean;
+  /**
+   * Only the transport that declared it uses it (AMQP's exclusive queue): declaring it from another
+   * live transport fails with QueueLockedError. Implies autoDelete.
+   */
+  exclusive?: boolean;
 }
 
 /** One message handed to a consumer. Settle it with the consumer's ack / reject. */

@@ -9,7 +9,6 @@ import { join, resolve } from "node:path";
 import type { Logger } from "../base/logger.js";
 import { Bus } from "../bus/bus.js";
 import { MemoryBroker } from "../bus/transports/memory/broker.js";
-import { MemoryTransport } from "../bus/transports/memory/transport.js";
 import type { CommissaireService } from "../service/service.js";
 import { ClusterExecService } from "./clusterexec/service.js";
 import { ContainerManagerService } from "./containermgr/service.js";
@@ -62,7 +61,10 @@ export async function startAllInOne(options: AllInOneOptions): Promise<AllInOne>
   // would be; stopped in the reverse order (storage last: the others still write to it).
   const running: Array<{ service: CommissaireService; bus: Bus }> = [];
   const start = async (make: (bus: Bus) => CommissaireService | Promise<CommissaireService>) => {
-    const bus = new Bus(new MemoryTransport(broker), { logger: options.logger });
+    const bus = Bus.connect("memory://", {
+      logger: options.logger,
+      transport: { memoryBroker: broker },
+    });
     const service = await make(bus);
     await service.start();
     running.push({ service, bus });
@@ -77,7 +79,7 @@ export async function startAllInOne(options: AllInOneOptions): Promise<AllInOne>
   await start((bus) => new ClusterExecService({ bus, logger }));
   // Every known host checked once per interval (docs/watcher.md).
   await start((bus) => new WatcherService({ bus, logger }));
-  const serverBus = new Bus(new MemoryTransport(broker), { logger });
+  const serverBus = Bus.connect("memory://", { logger, transport: { memoryBroker: broker } });
   const closeAll = async (timeoutMs: number) => {
     await server.close(timeoutMs);
     await serverBus.close();

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { DEADLINE_HEADER } from "../../src/bus/deadline.js";
 import { makeEnvelope } from "../../src/bus/envelope.js";
-import { type Bus, type Delivery, RequestTimeoutError } from "../../src/index.js";
+import { type Bus, type Delivery, QueueLockedError, RequestTimeoutError } from "../../src/index.js";
 import { waitFor } from "../../src/testing/index.js";
 import { busSuite } from "./bus-suite.js";
 import { TestService } from "./test-service.js";
@@ -42,8 +42,20 @@ export function contractSuite(factory: TransportFactory): void {
       return s;
     };
 
+    // Every bus of the suite, to sum what they count (whichever process sweeps a dead one counts).
+    const made: Bus[] = [];
+    const deadLettered = () => made.reduce((sum, b) => sum + b.counters.deadLettered, 0);
+
     before(async () => {
-      fx = await factory.setup();
+      const backend = await factory.setup();
+      fx = {
+        ...backend,
+        bus: (options) => {
+          const b = backend.bus(options);
+          made.push(b);
+          return b;
+        },
+      };
     });
     after(async () => {
       for (const o of open.reverse()) await o.close().catch(() => undefined);
@@ -103,6 +115,7 @@ export function contractSuite(factory: TransportFactory): void {
 
     test("after 5 deliveries to consumers that died, a message goes to <queue>.dead", async () => {
       const name = fresh("poison");
+      const countedBefore = deadLettered();
       const client = bus();
       await client.transport.declareQueue({
         name,
@@ -127,6 +140,28 @@ export function contractSuite(factory: TransportFactory): void {
       const [raw] = await fx.messages(`${name}.dead`);
       assert.equal(JSON.parse(raw!).headers["x-commissaire-redeliveries"], 5);
       assert.equal((await fx.messages(name)).length, 0);
+      // Counted once, by the bus of the process that moved it.
+      await waitFor(() => deadLettered() === countedBefore + 1, {
+        what: "bus.counters.deadLettered",
+      });
+    });
+
+    test("an exclusive queue is its declarer's alone until that declarer closes or dies", async () => {
+      const spec = { name: fresh("exclusive"), bindings: [], exclusive: true };
+      const [first, second, third] = [bus(), bus(), bus()];
+      await first.transport.declareQueue(spec);
+      await first.transport.declareQueue(spec);
+      await assert.rejects(second.transport.declareQueue(spec), QueueLockedError);
+      first.transport.abort();
+      // (waitFor retries while the declaration is refused.)
+      const claimed = await waitFor(() => second.transport.declareQueue(spec).then(() => true), {
+        timeoutMs: fx.redeliveryMs + 2000,
+        what: "the dead declarer's claim to lapse",
+      });
+      assert.ok(claimed);
+      await assert.rejects(third.transport.declareQueue(spec), QueueLockedError);
+      await second.close();
+      await third.transport.declareQueue(spec);
     });
 
     test("reject: requeued comes back flagged redelivered; not requeued is gone", async () => {

@@ -9,9 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { silentLogger } from "../../src/base/logger.js";
-import { Bus } from "../../src/bus/bus.js";
 import { MemoryBroker } from "../../src/bus/transports/memory/broker.js";
-import { MemoryTransport } from "../../src/bus/transports/memory/transport.js";
 import { Host, HostCreds, modelTypes } from "../../src/models/index.js";
 import { HostKeyChangedError, targetFromCreds } from "../../src/remote/index.js";
 import { TokenAuthenticator } from "../../src/services/server/auth.js";
@@ -24,6 +22,7 @@ import {
   defineHandlers,
   storableFrom,
 } from "../../src/storage/handler-registry.js";
+import { memoryBus } from "../../src/testing/index.js";
 import { BIN, run } from "../helpers/cli.js";
 import { call } from "../helpers/http.js";
 import { TestHosts } from "../hosts/harness.js";
@@ -50,19 +49,19 @@ before(async () => {
     storableFrom(modelTypes.values(), storedModelNames()),
   );
   storageService = new StorageService({
-    bus: new Bus(new MemoryTransport(broker)),
+    bus: memoryBus(broker),
     handlers: createHandlers(definitions, process.env),
     definitions,
   });
   await storageService.start();
   server = new CommissaireServer({
-    bus: new Bus(new MemoryTransport(broker)),
+    bus: memoryBus(broker),
     authenticator: new TokenAuthenticator({ [TOKEN]: "admin" }),
     logger: silentLogger(),
   });
   const { port } = await server.listen(0, "127.0.0.1");
   url = `http://127.0.0.1:${port}`;
-  storage = new StorageClient(new Bus(new MemoryTransport(broker)));
+  storage = new StorageClient(memoryBus(broker));
   for (const host of hosts.hosts) {
     await storage.save(Host, { address: host.address });
     await storage.save(HostCreds, hosts.creds(host));

@@ -21,6 +21,8 @@ export class MemoryBroker {
   private readonly exchangeTypes = new Map<string, ExchangeType>();
   private readonly consumers = new Map<string, BrokerConsumer[]>();
   private pumping = new Set<string>();
+  /** Exclusive queue -> the transport that declared it. */
+  private readonly exclusiveTo = new Map<string, object>();
 
   declareExchange(name: string, type: ExchangeType): void {
     this.exchangeTypes.set(name, type);
@@ -42,8 +44,17 @@ export class MemoryBroker {
     if (!this.queues.has(queue)) this.queues.set(queue, []);
   }
 
+  /** Marks a queue as `holder`'s alone; false when another holder has it. */
+  claimExclusive(queue: string, holder: object): boolean {
+    const current = this.exclusiveTo.get(queue);
+    if (current && current !== holder) return false;
+    this.exclusiveTo.set(queue, holder);
+    return true;
+  }
+
   deleteQueue(queue: string): void {
     this.queues.delete(queue);
+    this.exclusiveTo.delete(queue);
     for (const table of this.bindings.values()) {
       for (const [member, b] of table) if (b.queue === queue) table.delete(member);
     }

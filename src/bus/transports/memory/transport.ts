@@ -6,7 +6,7 @@ import {
   markRedelivered,
   parseEnvelope,
 } from "../../envelope.js";
-import { ErrorCode } from "../../errors.js";
+import { ErrorCode, QueueLockedError } from "../../errors.js";
 import { oversizedAnswer } from "../../oversized.js";
 import {
   type ConsumeOptions,
@@ -174,9 +174,11 @@ export class MemoryTransport implements Transport {
   }
 
   async declareQueue(spec: QueueSpec): Promise<void> {
+    if (spec.exclusive && !this.broker.claimExclusive(spec.name, this))
+      throw new QueueLockedError(spec.name);
     for (const b of spec.bindings) this.broker.bind(b.exchange, b.routingKey, spec.name);
     this.broker.ensureQueue(spec.name);
-    if (spec.autoDelete) this.autoDelete.push(spec);
+    if (spec.autoDelete || spec.exclusive) this.autoDelete.push(spec);
   }
 
   async deleteQueue(spec: QueueSpec): Promise<void> {

@@ -58,6 +58,8 @@ export const aliveKey = (owner: string): string => `_commissaire.alive.${owner}`
 export const inFlightKey = (owner: string): string => `_commissaire.inflight.${owner}`;
 /** HASH queue -> JSON [[binding set, member], ...]: the owner's auto-delete queues. */
 export const autoDeleteKey = (owner: string): string => `_commissaire.autodelete.${owner}`;
+/** HASH queue -> owner: exclusive queues and who declared them (void once that owner is dead). */
+export const EXCLUSIVE = "_commissaire.exclusive";
 /** Pub/sub channel our publishers ping when they push onto a queue. */
 export const wakeChannel = (queue: string): string => `_commissaire.wake.${queue}`;
 /** Where poison and oversized messages of a queue go. */

@@ -203,12 +203,28 @@ for _, owner in ipairs(redis.call('SMEMBERS', KEYS[1])) do
       end
       local name = queues[i]
       redis.call('DEL', name, name .. sep .. '3', name .. sep .. '6', name .. sep .. '9')
+      if redis.call('HGET', '_commissaire.exclusive', name) == owner then
+        redis.call('HDEL', '_commissaire.exclusive', name)
+      end
     end
     redis.call('DEL', flight, auto)
     redis.call('SREM', KEYS[1], owner)
   end
 end
 return {restored, dead}
+`;
+
+/**
+ * Takes an exclusive queue for an owner unless another live owner has it; returns that owner.
+ * KEYS[1] the exclusive hash; ARGV[1] queue, ARGV[2] owner.
+ */
+const CLAIM_EXCLUSIVE = `
+local holder = redis.call('HGET', KEYS[1], ARGV[1])
+if holder and holder ~= ARGV[2] and redis.call('EXISTS', '_commissaire.alive.' .. holder) == 1 then
+  return holder
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return false
 `;
 
 /** A reply: LPUSH and a TTL, so the list of a caller that died goes away. KEYS[1] list; ARGV envelope, TTL ms. */
@@ -256,6 +272,7 @@ export interface ScriptCommands {
   pushReply(list: string, envelope: string, ttlMs: number): Promise<number>;
   restoreIfUnchanged(numKeys: number, ...args: string[]): Promise<number>;
   releaseLock(key: string, token: string): Promise<number>;
+  claimExclusive(exclusive: string, queue: string, owner: string): Promise<string | null>;
 }
 
 export type ScriptedRedis = Redis & ScriptCommands;
@@ -268,5 +285,6 @@ export function withScripts(redis: Redis): ScriptedRedis {
   redis.defineCommand("pushReply", { numberOfKeys: 1, lua: PUSH_REPLY });
   redis.defineCommand("restoreIfUnchanged", { lua: RESTORE_IF_UNCHANGED });
   redis.defineCommand("releaseLock", { numberOfKeys: 1, lua: RELEASE_LOCK });
+  redis.defineCommand("claimExclusive", { numberOfKeys: 1, lua: CLAIM_EXCLUSIVE });
   return redis as ScriptedRedis;
 }

@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import type { ConnectionOptions } from "node:tls";
 import { Redis, type RedisOptions } from "ioredis";
 import type { Envelope } from "../../envelope.js";
-import { ErrorCode } from "../../errors.js";
+import { ErrorCode, QueueLockedError } from "../../errors.js";
 import { keyToPattern, routeBindings, type StoredBinding } from "../../topic.js";
 import {
   type ConsumeOptions,
@@ -26,6 +26,7 @@ import {
   autoDeleteKey,
   bindingMember,
   bindingSetKey,
+  EXCLUSIVE,
   inFlightKey,
   OWNERS,
   PRIORITY_STEPS,
@@ -250,11 +251,14 @@ export class RedisTransport implements Transport {
     ]);
     for (const [set, member] of pairs) pipe.sadd(set!, member!);
     // Registered so that, if this process dies, any live one removes the queue and its bindings.
-    if (spec.autoDelete) pipe.hset(autoDeleteKey(this.owner), spec.name, JSON.stringify(pairs));
-    if (pairs.length || spec.autoDelete) await pipe.exec();
+    const autoDelete = spec.autoDelete || spec.exclusive;
+    if (autoDelete) pipe.hset(autoDeleteKey(this.owner), spec.name, JSON.stringify(pairs));
+    if (pairs.length || autoDelete) await pipe.exec();
   }
 
   async declareQueue(spec: QueueSpec): Promise<void> {
+    if (spec.exclusive && (await this.command.claimExclusive(EXCLUSIVE, spec.name, this.owner)))
+      throw new QueueLockedError(spec.name);
     this.declared.set(spec.name, spec);
     await this.writeBindings(spec);
   }
@@ -266,6 +270,8 @@ export class RedisTransport implements Transport {
       pipe.srem(bindingSetKey(b.exchange), this.member(b.exchange, b.routingKey, spec.name));
     for (const step of PRIORITY_STEPS) pipe.del(priorityKey(spec.name, step));
     pipe.hdel(autoDeleteKey(this.owner), spec.name);
+    // Only a live declarer deletes its exclusive queue, so the entry is ours.
+    if (spec.exclusive) pipe.hdel(EXCLUSIVE, spec.name);
     await pipe.exec();
   }
 
@@ -359,7 +365,8 @@ export class RedisTransport implements Transport {
     }
     for (const l of [...this.listeners]) await l.stop();
     for (const spec of this.declared.values()) {
-      if (spec.autoDelete) await this.deleteQueue(spec).catch((e) => this.reportError(e));
+      if (spec.autoDelete || spec.exclusive)
+        await this.deleteQueue(spec).catch((e) => this.reportError(e));
     }
     await this.command
       .multi()
