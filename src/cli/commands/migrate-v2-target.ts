@@ -27,22 +27,31 @@ export interface Target extends MigrationTarget {
 
 export interface TargetOptions {
   configFile?: string;
-  to?: string;
+  to?: EtcdTarget;
   env: NodeJS.ProcessEnv;
   report: (line: string) => void;
 }
 
-function withEtcdAt(url: string, definitions: HandlerDefinition[]): HandlerDefinition[] {
+/** `--to` and its TLS files, as the etcd handler's options. */
+export interface EtcdTarget {
+  url: string;
+  caPath?: string;
+  certPath?: string;
+  keyPath?: string;
+}
+
+function withEtcdAt(to: EtcdTarget, definitions: HandlerDefinition[]): HandlerDefinition[] {
   const secrets = definitions.filter((d) => d.handlerClass.secret === true);
   const taken = new Set(secrets.map((d) => d.name));
   let name = "etcd";
   for (let n = 1; taken.has(name); n++) name = `etcd-${n}`;
   const models = storedModelNames().filter((m) => modelTypes.get(m)?.secret !== true);
-  EtcdStoreHandler.checkOptions({ server_url: url });
-  return [
-    { name, type: "etcd", handlerClass: EtcdStoreHandler, options: { server_url: url }, models },
-    ...secrets,
-  ];
+  const options: Record<string, unknown> = { server_url: to.url };
+  if (to.caPath) options.certificate_ca_path = to.caPath;
+  if (to.certPath) options.certificate_path = to.certPath;
+  if (to.keyPath) options.certificate_key_path = to.keyPath;
+  EtcdStoreHandler.checkOptions(options);
+  return [{ name, type: "etcd", handlerClass: EtcdStoreHandler, options, models }, ...secrets];
 }
 
 export async function buildTarget(options: TargetOptions): Promise<Target> {

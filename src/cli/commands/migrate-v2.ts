@@ -10,7 +10,7 @@ import { ConfigError } from "../../config/errors.js";
 import { handlersFor, migrate, plan } from "../../storage/migrate-v2/migrate.js";
 import { describeUrl, readV2Tree, type V2Settings } from "../../storage/migrate-v2/v2-reader.js";
 import { formatResult, summary } from "./migrate-v2-report.js";
-import { buildTarget, describeTarget } from "./migrate-v2-target.js";
+import { buildTarget, describeTarget, type EtcdTarget } from "./migrate-v2-target.js";
 
 interface Options {
   from: string;
@@ -22,6 +22,23 @@ interface Options {
   fromCertFile?: string;
   fromKeyFile?: string;
   fromUser?: string;
+  toCaFile?: string;
+  toCertFile?: string;
+  toKeyFile?: string;
+}
+
+function etcdTarget(o: Options): EtcdTarget | undefined {
+  if (o.to === undefined) {
+    if (o.toCaFile || o.toCertFile || o.toKeyFile)
+      throw new ConfigError("--to-ca-file, --to-cert-file and --to-key-file go with --to");
+    return undefined;
+  }
+  return {
+    url: o.to,
+    ...(o.toCaFile ? { caPath: o.toCaFile } : {}),
+    ...(o.toCertFile ? { certPath: o.toCertFile } : {}),
+    ...(o.toKeyFile ? { keyPath: o.toKeyFile } : {}),
+  };
 }
 
 /** The source's settings: options first, then the ETCD_* variables the original read too. */
@@ -50,12 +67,13 @@ const err = (line: string) => process.stderr.write(`${line}\n`);
 
 async function run(o: Options): Promise<number> {
   const env = process.env;
+  const to = etcdTarget(o);
   const tree = await readV2Tree(sourceSettings(o, env));
   out(`read ${tree.entries.length} keys under /commissaire from etcd v2 at ${describeUrl(o.from)}`);
   const planned = plan(tree.entries);
   const target = await buildTarget({
     ...(o.configFile !== undefined ? { configFile: o.configFile } : {}),
-    ...(o.to !== undefined ? { to: o.to } : {}),
+    ...(to ? { to } : {}),
     env,
     report: err,
   });
@@ -103,6 +121,9 @@ export function storageCommand(): Command {
       "-c, --config-file <path>",
       "storage configuration (default /etc/commissaire/storage.conf)",
     )
+    .option("--to-ca-file <path>", "CA of the --to etcd's certificate")
+    .option("--to-cert-file <path>", "client certificate for the --to etcd")
+    .option("--to-key-file <path>", "its key")
     .option("--dry-run", "say what would be written, write nothing")
     .option("--overwrite", "replace stored records that differ from the v2 ones")
     .option("--from-ca-file <path>", "CA of the source's certificate (default $ETCD_CACERT)")

@@ -131,6 +131,8 @@ function convert(type: ModelType, id: string, entry: V2Entry): Classified {
   const originalMissing = missing.filter((m) => !type.extensions.includes(m));
   if (originalMissing.length)
     notes.push(`defaults for missing members: ${originalMissing.join(", ")}`);
+  const pending = pendingWork(type, data);
+  if (pending) notes.push(pending);
   const issues = type.validate(data);
   if (issues.length)
     return reject(
@@ -138,6 +140,18 @@ function convert(type: ModelType, id: string, entry: V2Entry): Classified {
     );
   records.unshift({ type, key: id, data, notes, from: entry.key });
   return { kind: "records", records };
+}
+
+/**
+ * Work the record says is under way, which our services take up as left by a dead process: an
+ * operator should know before starting them (docs/migrating.md).
+ */
+function pendingWork(type: ModelType, data: Record<string, unknown>): string | null {
+  if (type.name.startsWith("Cluster") && type !== Cluster && data.status === "in_process")
+    return "in_process: our clusterexec service will take this operation over and go on";
+  if (type === Host && (data.status === "investigating" || data.status === "bootstrapping"))
+    return `${data.status}: our investigator will take this host up again`;
+  return null;
 }
 
 /** The HostCreds an early Host record carried, when it carried a key. */
