@@ -363,7 +363,7 @@ describe("storage migrate-v2", () => {
       result.stdout,
       /invalid ClusterDeploy "legacy" .*version: expected non-empty string/,
     );
-    assert.match(result.stdout, /4 records are invalid and were skipped/);
+    assert.match(result.stdout, /4 records invalid, skipped \(listed above\)/);
     assert.deepEqual(countsOf(result.stdout).get("Host"), [0, 3, 0, 1, 0]);
     assert.deepEqual(await v3(), stored);
     assert.equal((await readV2Tree({ url: etcd.url })).raw, tree);
@@ -405,6 +405,30 @@ describe("storage migrate-v2", () => {
     assert.equal(badUrl.code, 2);
     assert.match(badUrl.stderr, /--from "not a url" is not a URL/);
     assert.deepEqual(await v3(), stored);
+  });
+  test("a source that asks for a password: refused without, read with --from-user", async () => {
+    const v2 = (path: string, body: unknown, auth?: string) =>
+      fetch(`${etcd.url}/v2/auth/${path}`, {
+        method: "PUT",
+        headers: auth ? { authorization: auth } : {},
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    assert.equal((await v2("users/root", { user: "root", password: "v2 root pw" })).status, 201);
+    assert.equal((await v2("enable", undefined)).status, 200);
+    const revoke = { role: "guest", revoke: { kv: { read: ["/*"], write: ["/*"] } } };
+    assert.equal((await v2("roles/guest", revoke, basic("root", "v2 root pw"))).status, 200);
+
+    const refused = await migrate(...withConfig());
+    assert.equal(refused.code, 3);
+    assert.match(refused.stderr, /refused the read \(HTTP 401\)/);
+    const read = await run(
+      BIN.commissaire,
+      ["storage", "migrate-v2", "--from", etcd.url, "--from-user", "root", ...withConfig()],
+      { env: { COMMISSAIRE_FROM_PASSWORD: "v2 root pw" }, timeoutMs: 30_000 },
+    );
+    assert.equal(read.code, 1, read.stdout + read.stderr); // the invalid records are still there
+    assert.match(read.stdout, /nothing written: 13 records already stored as they are in v2/);
+    assert.doesNotMatch(read.stdout + read.stderr, /v2 root pw/);
   });
 });
 
@@ -464,7 +488,7 @@ describe("storage migrate-v2 over TLS", () => {
       tls.clientKeyFile,
     ]);
     assert.equal(result.code, 0, result.stdout + result.stderr);
-    assert.match(result.stdout, /wrote 1 records/);
+    assert.match(result.stdout, /wrote 1 record$/m);
     assert.match(await etcd.ctl("get", "/commissaire/hosts/192.168.152.110"), /"os":"fedora"/);
   });
 });

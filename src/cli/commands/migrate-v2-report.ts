@@ -16,6 +16,9 @@ export function formatResult(r: RecordResult, dryRun: boolean): string | null {
   }
 }
 
+/** "1 record", "2 records". */
+const records = (n: number) => `${n} record${n === 1 ? "" : "s"}`;
+
 const COLUMNS = ["migrated", "unchanged", "kept", "invalid", "failed"] as const;
 
 /** The table of counts and the closing sentence; `failed`: some records were not migrated. */
@@ -33,16 +36,15 @@ export function summary(
     for (const k of COLUMNS) total[k] += c[k];
   }
   lines.push("");
-  if (dryRun) lines.push(`dry run: nothing written; ${total.migrated} records would be written`);
+  if (dryRun) lines.push(`dry run: nothing written; ${records(total.migrated)} would be written`);
   else if (total.migrated === 0)
-    lines.push(`nothing written: ${total.unchanged} records already stored as they are in v2`);
-  else lines.push(`wrote ${total.migrated} records`);
+    lines.push(`nothing written: ${records(total.unchanged)} already stored as they are in v2`);
+  else lines.push(`wrote ${records(total.migrated)}`);
   if (total.kept)
     lines.push(
-      `${total.kept} stored records differ from v2 and were kept (--overwrite replaces them)`,
+      `${records(total.kept)} stored differently than in v2 kept as they are (--overwrite replaces them)`,
     );
-  if (total.invalid)
-    lines.push(`${total.invalid} records are invalid and were skipped (listed above)`);
-  if (total.failed) lines.push(`${total.failed} records could not be written (listed above)`);
+  if (total.invalid) lines.push(`${records(total.invalid)} invalid, skipped (listed above)`);
+  if (total.failed) lines.push(`${records(total.failed)} not written (listed above)`);
   return { lines, failed: total.invalid + total.failed > 0 };
 }

@@ -142,6 +142,10 @@ export async function readV2Tree(settings: V2Settings, prefix = "/commissaire"):
   } catch {
     parsed = undefined;
   }
+  if (reply.status === 401 || reply.status === 403)
+    throw new V2SourceError(
+      `${where} refused the read (HTTP ${reply.status}): check the user and password, or the client certificate`,
+    );
   const isV2 = reply.headers["x-etcd-index"] !== undefined && typeof parsed === "object";
   if (!isV2 || parsed === null) {
     throw new V2SourceError(
@@ -150,8 +154,6 @@ export async function readV2Tree(settings: V2Settings, prefix = "/commissaire"):
   }
   const body = parsed as { errorCode?: unknown; message?: unknown; node?: unknown };
   if (reply.status === 404 && body.errorCode === 100) return { entries: [], raw: reply.body };
-  if (reply.status === 401 || reply.status === 403)
-    throw new V2SourceError(`${where} refused the read (HTTP ${reply.status}): check the user`);
   if (reply.status !== 200 || typeof body.node !== "object" || body.node === null)
     throw new V2SourceError(
       `${where} answered HTTP ${reply.status}: ${typeof body.message === "string" ? body.message : "no tree"}`,
