@@ -5,9 +5,8 @@
  * and REST server, which run as their own processes on a real Redis.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, request } from "node:http";
-import { request as httpsRequest } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,13 +18,7 @@ import { StorageClient } from "../../src/storage/client.js";
 import { readV2Tree } from "../../src/storage/migrate-v2/v2-reader.js";
 import { BIN, Running, run } from "../helpers/cli.js";
 import { basic, call } from "../helpers/http.js";
-import {
-  CustodiaServer,
-  EtcdServer,
-  freePort,
-  makeTlsFiles,
-  RedisServer,
-} from "../helpers/servers.js";
+import { CustodiaServer, EtcdServer, freePort, RedisServer } from "../helpers/servers.js";
 
 /** Writes a key through the v2 API, as python-etcd did for the original. */
 async function v2put(etcd: EtcdServer, key: string, value: string): Promise<void> {
@@ -429,66 +422,5 @@ describe("storage migrate-v2", () => {
     assert.equal(read.code, 1, read.stdout + read.stderr); // the invalid records are still there
     assert.match(read.stdout, /nothing written: 13 records already stored as they are in v2/);
     assert.doesNotMatch(read.stdout + read.stderr, /v2 root pw/);
-  });
-});
-
-describe("storage migrate-v2 over TLS", () => {
-  const tls = makeTlsFiles();
-  let etcd: EtcdServer;
-  let dir: string;
-  before(async () => {
-    etcd = await EtcdServer.start({ tls, enableV2: true });
-    dir = mkdtempSync(join(tmpdir(), "commissaire-migrate-tls-"));
-    writeFileSync(join(dir, "storage.conf"), "{}");
-    const body = new URLSearchParams({ value: V2_RECORDS[0]![1] }).toString();
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = httpsRequest(
-        `${etcd.url}/v2/keys${V2_RECORDS[0]![0]}`,
-        {
-          method: "PUT",
-          ca: readFileSync(tls.caFile),
-          cert: readFileSync(tls.clientCertFile),
-          key: readFileSync(tls.clientKeyFile),
-          headers: { "content-type": "application/x-www-form-urlencoded" },
-        },
-        (res) => {
-          res.resume();
-          res.on("end", () => resolve(res.statusCode ?? 0));
-        },
-      );
-      req.on("error", reject);
-      req.end(body);
-    });
-    assert.equal(status, 201);
-  });
-  after(async () => {
-    await etcd?.destroy();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-    rmSync(tls.dir, { recursive: true, force: true });
-  });
-
-  test("reads and writes with the CA and client certificates given; refused without", async () => {
-    const args = ["storage", "migrate-v2", "--from", etcd.url, "-c", join(dir, "storage.conf")];
-    const to = ["--to", etcd.url, "--to-ca-file", tls.caFile];
-    const noCert = await run(BIN.commissaire, [...args, "--from-ca-file", tls.caFile, ...to]);
-    assert.equal(noCert.code, 3, noCert.stdout + noCert.stderr);
-    assert.match(noCert.stderr, /cannot reach https:\/\/127\.0\.0\.1/);
-    const result = await run(BIN.commissaire, [
-      ...args,
-      "--from-ca-file",
-      tls.caFile,
-      "--from-cert-file",
-      tls.clientCertFile,
-      "--from-key-file",
-      tls.clientKeyFile,
-      ...to,
-      "--to-cert-file",
-      tls.clientCertFile,
-      "--to-key-file",
-      tls.clientKeyFile,
-    ]);
-    assert.equal(result.code, 0, result.stdout + result.stderr);
-    assert.match(result.stdout, /wrote 1 record$/m);
-    assert.match(await etcd.ctl("get", "/commissaire/hosts/192.168.152.110"), /"os":"fedora"/);
   });
 });
