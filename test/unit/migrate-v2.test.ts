@@ -4,12 +4,14 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { StoragePreconditionError } from "../../src/bus/errors.js";
 import { sourceSettings } from "../../src/cli/commands/migrate-v2.js";
 import { Cluster, Host, HostCreds, type ModelType } from "../../src/models/index.js";
 import type { StoreHandler } from "../../src/storage/handler.js";
 import { MemoryStoreHandler } from "../../src/storage/handlers/memory.js";
 import { SecretMemoryStoreHandler } from "../../src/storage/handlers/secret-memory.js";
 import { canonical, migrate, plan } from "../../src/storage/migrate-v2/migrate.js";
+import { readV2Tree } from "../../src/storage/migrate-v2/v2-reader.js";
 import { classify, normaliseDate } from "../../src/storage/migrate-v2/v2-records.js";
 
 const host = (address: string, extra: Record<string, unknown> = {}) => ({
@@ -144,6 +146,43 @@ describe("v2 migration into a store", () => {
     assert.deepEqual((await plain.get(Cluster, "c1"))!.record.hostset, []);
   });
 
+  test("a record written meanwhile is kept; a store that refuses the write is reported", async () => {
+    const { plain } = stores();
+    const failing = (error: Error) => ({
+      handlerFor: () =>
+        Object.assign(Object.create(plain) as StoreHandler, {
+          get: () => plain.get(Host, "x"),
+          save: () => Promise.reject(error),
+        }),
+    });
+    const planned = plan([host("10.0.0.3")]);
+    const [raced] = await migrate(planned, failing(new StoragePreconditionError("stale")));
+    assert.equal(raced!.outcome, "kept");
+    assert.match(raced!.reason!, /written by someone else/);
+    const [refused] = await migrate(planned, failing(new Error("disk full")));
+    assert.equal(refused!.outcome, "failed");
+    assert.equal(refused!.reason, "disk full");
+  });
+
+  test("work under way is said: an operation in process, a host being investigated", () => {
+    const op = plan([
+      {
+        key: "/commissaire/cluster/c1/restart",
+        value:
+          '{"name": "c1", "status": "in_process", "restarted": [], "in_process": ["10.0.0.1"]}',
+      },
+      host("10.0.0.4", { status: "bootstrapping" }),
+    ]);
+    assert.match(
+      op.candidates[0]!.notes.join(),
+      /bootstrapping: our investigator will take this host up again/,
+    );
+    assert.match(
+      op.candidates[1]!.notes.join(),
+      /in_process: our clusterexec service will take this operation over/,
+    );
+  });
+
   test("a record no store can hold is invalid, with the store's reason", async () => {
     const { target } = stores();
     const refusing = {
@@ -159,6 +198,14 @@ describe("v2 migration into a store", () => {
 });
 
 describe("the source's settings", () => {
+  test("a password in the --from URL is refused before anything is sent", async () => {
+    await assert.rejects(readV2Tree({ url: "http://root:pw@127.0.0.1:1" }), (err: Error) => {
+      assert.match(err.message, /--from-user .*COMMISSAIRE_FROM_PASSWORD, not in the URL/);
+      assert.doesNotMatch(err.message, /pw@/);
+      return true;
+    });
+  });
+
   test("the original's ETCD_* variables apply; --from-user takes its password from the environment", () => {
     const env = { ETCD_CACERT: "/ca.pem", ETCD_USERNAME: "root", ETCD_PASSWORD: "pw" };
     assert.deepEqual(sourceSettings({ from: "https://e:2379" }, env), {

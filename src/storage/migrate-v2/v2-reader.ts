@@ -124,11 +124,13 @@ export async function readV2Tree(settings: V2Settings, prefix = "/commissaire"):
   } catch {
     throw new ConfigError(`--from "${settings.url}" is not a URL`);
   }
+  if (base.username !== "" || base.password !== "")
+    throw new ConfigError(
+      "--from: give the user with --from-user and the password in COMMISSAIRE_FROM_PASSWORD, not in the URL (the command line is visible to other users of the machine)",
+    );
   const where = describeUrl(settings.url);
   const url = new URL(`${base.pathname.replace(/\/$/, "")}/v2/keys${prefix}`, base);
   url.search = "recursive=true&sorted=true";
-  url.username = "";
-  url.password = "";
   let reply: Reply;
   try {
     reply = await get(settings, url);
