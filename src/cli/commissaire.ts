@@ -6,6 +6,7 @@ import { reportFatal } from "../service/main.js";
 import { allInOneCommand } from "./commands/all-in-one.js";
 import { callCommand } from "./commands/call.js";
 import { listenCommand } from "./commands/listen.js";
+import { storageCommand } from "./commands/migrate-v2.js";
 import { notifyCommand } from "./commands/notify.js";
 import { serviceCommand } from "./commands/service.js";
 import { userCommand } from "./commands/user.js";
@@ -39,6 +40,7 @@ for (const sub of [
   containerManagerCommand(),
   userCommand(),
   watcherCommand(),
+  storageCommand(),
 ]) {
   for (const verb of sub.commands) verb.exitOverride().showHelpAfterError();
   program.addCommand(sub.exitOverride().showHelpAfterError());

@@ -192,16 +192,19 @@ export class EtcdServer extends ServerProcess {
     private readonly peerPort: number,
     dir: string,
     readonly tls?: EtcdTls,
+    private readonly enableV2 = false,
   ) {
     super(dir);
   }
 
-  static async start(options: { tls?: EtcdTls } = {}): Promise<EtcdServer> {
+  /** `enableV2`: also serve the v2 API (`/v2/keys`), where the original Commissaire kept its records. */
+  static async start(options: { tls?: EtcdTls; enableV2?: boolean } = {}): Promise<EtcdServer> {
     const server = new EtcdServer(
       await freePort(),
       await freePort(),
       mkdtempSync(join(tmpdir(), "commissaire-etcd-")),
       options.tls,
+      options.enableV2 === true,
     );
     await server.launch();
     return server;
@@ -245,6 +248,7 @@ export class EtcdServer extends ServerProcess {
       "--logger",
       "zap",
     ];
+    if (this.enableV2) args.push("--enable-v2");
     if (this.tls) {
       args.push(
         "--cert-file",
