@@ -4,6 +4,7 @@
  * notifications or of validation, which the storage service does once for every handler.
  */
 import type { ModelType } from "../models/index.js";
+import type { ServedReads } from "./served-record.js";
 
 export type StoredRecord = Record<string, unknown>;
 
@@ -52,6 +53,8 @@ export interface StoreHandler {
   probe(): Promise<void>;
   /** The store's named leases (etcd leases on etcd, in-process for the others). */
   readonly leases: LeaseStore;
+  /** Optional reads of records in their served form (JSON text), from a store kept in memory. */
+  readonly reads?: ServedReads;
   close(): Promise<void>;
 }
 

@@ -6,6 +6,12 @@
  * not), so two concurrent saves of a new record never both report "created". A record's revision
  * is its key's mod_revision; a conditional save is one transaction on it (etcd-kv.ts). Leases are
  * etcd leases (etcd-leases.ts).
+ *
+ * Reads are served from a watch cache (etcd-cache.ts, etcd-watch.ts; option `watch_cache`,
+ * default true): a get or list with a `min_revision` waits (up to 2 s) until the cache has
+ * reached it, and with `consistent_reads: true` every read first asks etcd for its current
+ * revision and waits for the cache to reach that (linearizable, the kube-apiserver way). A read
+ * the cache cannot serve in time, or while its watch is down, goes to etcd.
  */
 
 import { ConfigError } from "../../config/errors.js";
@@ -22,12 +28,29 @@ import {
   StoreUnavailableError,
   type WriteCondition,
 } from "../handler.js";
-import { EtcdKv } from "./etcd-kv.js";
+import {
+  type ReadFreshness,
+  type ServedReads,
+  type ServedRecord,
+  serve,
+} from "../served-record.js";
+import { EtcdCache } from "./etcd-cache.js";
+import { b64, EtcdKv, unb64 } from "./etcd-kv.js";
 import { ETCD_ROOT, etcdLayout, idOfKey } from "./etcd-layout.js";
 import { EtcdLeases } from "./etcd-leases.js";
+import { EtcdWatch } from "./etcd-watch.js";
 
 export const DEFAULT_ETCD_URL = "http://127.0.0.1:2379";
 const CALL_TIMEOUT_MS = 5000;
+/** How long a read waits for the cache to reach the revision it needs before asking etcd. */
+const FRESHNESS_WAIT_MS = 2000;
+
+function booleanOption(options: Record<string, unknown>, name: string, fallback: boolean): boolean {
+  const value = options[name];
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== "boolean") throw new ConfigError(`option "${name}" must be true or false`);
+  return value;
+}
 
 function stringOption(options: Record<string, unknown>, name: string): string | undefined {
   const value = options[name];
@@ -79,8 +102,16 @@ export class EtcdStoreHandler implements StoreHandler {
   private readonly client: EtcdClient;
   private readonly kv: EtcdKv;
   readonly leases: EtcdLeases;
+  /** The watch cache's reads (absent with `watch_cache: false`). */
+  readonly reads?: ServedReads;
+  private readonly cache = new EtcdCache();
+  /** Follows etcd into the cache; null without a cache. */
+  readonly watch: EtcdWatch | null;
+  private readonly consistentReads: boolean;
 
   static checkOptions(options: Record<string, unknown>): void {
+    booleanOption(options, "watch_cache", true);
+    booleanOption(options, "consistent_reads", false);
     // Throws on bad URLs, an incomplete certificate pair or unreadable files.
     new EtcdClient(etcdHandlerSettings(options, {})).close();
   }
@@ -93,6 +124,64 @@ export class EtcdStoreHandler implements StoreHandler {
     this.client = new EtcdClient(settings, { timeoutMs: CALL_TIMEOUT_MS });
     this.kv = new EtcdKv(this.client);
     this.leases = new EtcdLeases(this.client, this.kv);
+    this.consistentReads = booleanOption(context.options, "consistent_reads", false);
+    const cached = booleanOption(context.options, "watch_cache", true);
+    this.watch = cached ? new EtcdWatch(this.client, this.cache, `${ETCD_ROOT}/`) : null;
+    if (cached)
+      this.reads = {
+        get: (type, key, freshness) => this.cachedGet(type, key, freshness),
+        list: (type, freshness) => this.cachedList(type, freshness),
+      };
+  }
+
+  /**
+   * Whether the cache may answer a read that needs `freshness`: it is live and has reached the
+   * revision asked for (and, with consistent_reads, etcd's current one), waiting for that up to
+   * FRESHNESS_WAIT_MS. False: read from etcd.
+   */
+  private async fresh(freshness: ReadFreshness, held?: ServedRecord): Promise<boolean> {
+    if (!this.cache.live) {
+      // Start (or restart) following etcd; this read goes to etcd meanwhile.
+      this.watch!.start().catch(() => undefined);
+      return false;
+    }
+    let target = freshness.minRevision === undefined ? 0 : Number(freshness.minRevision);
+    // The record itself is at least that new: what a caller wrote is what it reads.
+    if (!this.consistentReads && held && Number(held.revision) >= target) return true;
+    if (this.consistentReads) target = Math.max(target, await this.currentRevision());
+    return this.cache.reach(target, FRESHNESS_WAIT_MS);
+  }
+
+  /** etcd's current revision (a quorum read of nothing). */
+  private async currentRevision(): Promise<number> {
+    const reply = await this.attempt("read its revision", () =>
+      this.client.rpc("/v3/kv/range", { key: b64(`${ETCD_ROOT}/`), limit: 1, count_only: true }),
+    );
+    return Number((reply.header as Record<string, unknown> | undefined)?.revision ?? 0);
+  }
+
+  private async cachedGet(
+    type: ModelType,
+    key: string,
+    freshness: ReadFreshness,
+  ): Promise<ServedRecord | null> {
+    const layout = this.layout(type);
+    if (await this.fresh(freshness, this.cache.table(type).get(key)))
+      return this.cache.table(type).get(key) ?? null;
+    const kv = await this.attempt(`read ${type.name} ${key}`, () => this.kv.get(layout.key(key)));
+    return kv === null ? null : serve(type, key, kv.value, kv.revision);
+  }
+
+  private async cachedList(type: ModelType, freshness: ReadFreshness): Promise<ServedRecord[]> {
+    const layout = this.layout(type);
+    if (await this.fresh(freshness)) return this.cache.records(type);
+    const all = await this.attempt(`list ${type.name}`, () => this.kv.getPrefix(layout.prefix));
+    const out: ServedRecord[] = [];
+    for (const kv of all) {
+      const id = idOfKey(layout, kv.key);
+      if (id !== null) out.push(serve(type, id, kv.value, kv.revision));
+    }
+    return out;
   }
 
   private layout(type: ModelType) {
@@ -125,6 +214,8 @@ export class EtcdStoreHandler implements StoreHandler {
       this.kv.put(path, JSON.stringify(record), condition?.ifRevision),
     );
     if (!result.succeeded) throw preconditionFailed(type, key, condition!, result.revision);
+    // In the cache before the caller hears of it: this process reads its own writes.
+    this.cache.apply(path, record, Number(result.revision));
     return { created: result.created, revision: result.revision! };
   }
 
@@ -138,10 +229,14 @@ export class EtcdStoreHandler implements StoreHandler {
 
   async delete(type: ModelType, key: string): Promise<StoredRecord | null> {
     const path = this.layout(type).key(key);
-    const previous = await this.attempt(`delete ${type.name} ${key}`, () =>
-      this.client.delete(path),
+    const reply = await this.attempt(`delete ${type.name} ${key}`, () =>
+      this.client.rpc("/v3/kv/deleterange", { key: b64(path), prev_kv: true }),
     );
-    return previous === null ? null : (JSON.parse(previous) as StoredRecord);
+    const previous = (reply.prev_kvs as Record<string, unknown>[] | undefined)?.[0];
+    if (!previous) return null;
+    const revision = (reply.header as Record<string, unknown> | undefined)?.revision;
+    this.cache.apply(path, null, Number(revision ?? 0));
+    return JSON.parse(unb64(previous.value)) as StoredRecord;
   }
 
   async list(type: ModelType): Promise<Stored[]> {
@@ -152,11 +247,16 @@ export class EtcdStoreHandler implements StoreHandler {
       .map((kv) => ({ record: JSON.parse(kv.value) as StoredRecord, revision: kv.revision }));
   }
 
+  /** Answers once etcd does (and the cache is loaded and following it). */
   async probe(): Promise<void> {
-    await this.attempt("answer", () => this.kv.get(`${ETCD_ROOT}/`));
+    await this.attempt("answer", async () => {
+      if (this.watch) await this.watch.start();
+      else await this.kv.get(`${ETCD_ROOT}/`);
+    });
   }
 
   async close(): Promise<void> {
+    this.watch?.close();
     this.leases.close();
     this.client.close();
   }
