@@ -26,6 +26,8 @@ export interface WriteRequest {
   ifRevision?: string | undefined;
   /** A partial save's members. */
   members?: readonly string[] | undefined;
+  /** What was sent, parsed already (a full save validates once). */
+  parsed?: object | undefined;
 }
 
 export interface Written {
@@ -59,7 +61,7 @@ export async function writeRecord(context: WriteContext, request: WriteRequest):
   const absent = members ? [] : type.extensions.filter((m) => sent[m] === undefined);
   // The common case: a full record from a writer that knows every member.
   if (!members && absent.length === 0) {
-    const record = type.toJson(type.parse(sent));
+    const record = type.toJson(request.parsed ?? type.parse(sent));
     const handler = context.handlerFor(request);
     const outcome = await handler.save(
       type,
