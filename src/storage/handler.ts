@@ -43,6 +43,15 @@ export interface StoreHandler {
     record: StoredRecord,
     condition?: WriteCondition,
   ): Promise<SaveOutcome>;
+  /**
+   * Optional: several records in one atomic write (every condition holds and all are written, or
+   * none is: StoragePreconditionError for the first that fails). Undefined when the store cannot
+   * (then each is saved alone); it may also answer null for a batch it cannot take whole.
+   */
+  saveMany?(
+    type: ModelType,
+    items: { key: string; record: StoredRecord; condition?: WriteCondition }[],
+  ): Promise<SaveOutcome[] | null>;
   /** The record and its revision, or null when there is none. */
   get(type: ModelType, key: string): Promise<Stored | null>;
   /** Removes the record and returns it, or null when there was none. */

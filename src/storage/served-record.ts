@@ -19,6 +19,15 @@ export interface ReadFreshness {
 export interface ServedReads {
   get(type: ModelType, key: string, freshness: ReadFreshness): Promise<ServedRecord | null>;
   list(type: ModelType, freshness: ReadFreshness): Promise<ServedRecord[]>;
+  /**
+   * The record as the store's memory has it now, or null when it has none; undefined when its
+   * memory cannot answer (not current). Possibly behind the store: only for writes conditioned
+   * on the revision it gives, which fail (and are retried from the store) if it was.
+   */
+  peek(
+    type: ModelType,
+    key: string,
+  ): { record: Record<string, unknown>; revision: string } | null | undefined;
 }
 
 /** The served form of a stored record (its JSON text as stored). */

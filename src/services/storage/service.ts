@@ -46,7 +46,13 @@ import {
 import { StoreReadiness, storeUnavailable } from "./readiness.js";
 import { redactOptions } from "./redact.js";
 import { HandlerRouter } from "./router.js";
-import { checkMembers, type WriteContext, writeRecord } from "./writes.js";
+import {
+  checkMembers,
+  type WriteContext,
+  type WriteRequest,
+  writeBatch,
+  writeRecord,
+} from "./writes.js";
 
 /** A record as a reply holds it: JSON text from a cached store, or a value. */
 type Served = string | Record<string, unknown>;
@@ -213,17 +219,18 @@ export class StorageService extends CommissaireService {
       for (const item of items) this.router.forRecord(type, item);
     }
     const context = this.writeContext();
+    const requests: WriteRequest[] = items.map((sent, i) => ({
+      type,
+      key: keys[i]!,
+      sent,
+      ifRevision: revisions[i],
+      members,
+      parsed: parsed[i],
+    }));
     const saved: Record<string, unknown>[] = [];
-    for (const [i, sent] of items.entries()) {
-      const request = {
-        type,
-        key: keys[i]!,
-        sent,
-        ifRevision: revisions[i],
-        members,
-        parsed: parsed[i],
-      };
-      const { record, revision, created } = await writeRecord(context, request);
+    const written = (await writeBatch(context, requests)) ?? [];
+    for (const [i, request] of requests.entries()) {
+      const { record, revision, created } = written[i] ?? (await writeRecord(context, request));
       // Not awaited: the notification leaves before the reply on the same connection, and a
       // failure to publish is logged (the write happened either way).
       void this.notify(type, created ? "created" : "updated", record);

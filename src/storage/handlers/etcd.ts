@@ -17,7 +17,7 @@
 import { ConfigError } from "../../config/errors.js";
 import { EtcdClient } from "../../config/etcd-client.js";
 import { type EtcdEnvSettings, etcdSettingsFromEnv } from "../../config/etcd-env.js";
-import type { ModelType } from "../../models/index.js";
+import { type ModelType, REVISION_MEMBER } from "../../models/index.js";
 import { preconditionFailed } from "../conditions.js";
 import {
   type HandlerContext,
@@ -35,7 +35,7 @@ import {
   serve,
 } from "../served-record.js";
 import { EtcdCache } from "./etcd-cache.js";
-import { b64, EtcdKv, unb64 } from "./etcd-kv.js";
+import { b64, EtcdKv, MAX_TXN_PUTS, unb64 } from "./etcd-kv.js";
 import { ETCD_ROOT, etcdLayout, idOfKey } from "./etcd-layout.js";
 import { EtcdLeases } from "./etcd-leases.js";
 import { EtcdWatch } from "./etcd-watch.js";
@@ -131,6 +131,14 @@ export class EtcdStoreHandler implements StoreHandler {
       this.reads = {
         get: (type, key, freshness) => this.cachedGet(type, key, freshness),
         list: (type, freshness) => this.cachedList(type, freshness),
+        peek: (type, key) => {
+          if (!this.cache.live) return undefined;
+          const served = this.cache.table(type).get(key);
+          if (!served?.json) return served ? undefined : null;
+          const record = JSON.parse(served.json) as StoredRecord;
+          delete record[REVISION_MEMBER];
+          return { record, revision: served.revision };
+        },
       };
   }
 
@@ -217,6 +225,40 @@ export class EtcdStoreHandler implements StoreHandler {
     // In the cache before the caller hears of it: this process reads its own writes.
     this.cache.apply(path, record, Number(result.revision));
     return { created: result.created, revision: result.revision! };
+  }
+
+  /** One etcd transaction for the batch; null when it is too large for one or names a key twice. */
+  async saveMany(
+    type: ModelType,
+    items: { key: string; record: StoredRecord; condition?: WriteCondition }[],
+  ): Promise<SaveOutcome[] | null> {
+    const layout = this.layout(type);
+    if (items.length > MAX_TXN_PUTS || new Set(items.map((i) => i.key)).size !== items.length)
+      return null;
+    const puts = items.map((i) => ({
+      key: layout.key(i.key),
+      value: JSON.stringify(i.record),
+      ifRevision: i.condition?.ifRevision,
+    }));
+    const result = await this.attempt(`save ${items.length} ${type.name} records`, () =>
+      this.kv.putMany(puts),
+    );
+    if (!result.succeeded) {
+      for (const [n, item] of items.entries()) {
+        const expected = item.condition?.ifRevision;
+        const current = result.current[n] ?? null;
+        if (expected !== undefined && (expected === "0" ? current !== null : current !== expected))
+          throw preconditionFailed(type, item.key, item.condition!, current);
+      }
+      throw new StoreUnavailableError(
+        this.name,
+        `save ${type.name}`,
+        new Error("transaction refused"),
+      );
+    }
+    for (const [n, put] of puts.entries())
+      this.cache.apply(put.key, items[n]!.record, Number(result.revision));
+    return items.map((_, n) => ({ created: result.created[n]!, revision: result.revision }));
   }
 
   async get(type: ModelType, key: string): Promise<Stored | null> {
