@@ -8,7 +8,6 @@
  */
 import { z } from "zod";
 import { InternalError, InvalidParamsError, StorageLookupError } from "../../bus/errors.js";
-import { EncodedJson } from "../../bus/jsonrpc.js";
 import {
   getModelType,
   Host,
@@ -27,7 +26,7 @@ import {
   StoreUnavailableError,
 } from "../../storage/handler.js";
 import type { HandlerDefinition } from "../../storage/handler-registry.js";
-import type { ReadFreshness, ServedRecord } from "../../storage/served-record.js";
+import type { ReadFreshness } from "../../storage/served-record.js";
 import { itemsOf, keyOfItem, parseAll, pick, revisionsFor } from "./model-data.js";
 import {
   type GetCall,
@@ -45,6 +44,7 @@ import {
 } from "./params.js";
 import { StoreReadiness, storeUnavailable } from "./readiness.js";
 import { redactOptions } from "./redact.js";
+import { answer, answerList, type Served, servedJson } from "./replies.js";
 import { HandlerRouter } from "./router.js";
 import {
   checkMembers,
@@ -53,23 +53,6 @@ import {
   writeBatch,
   writeRecord,
 } from "./writes.js";
-
-/** A record as a reply holds it: JSON text from a cached store, or a value. */
-type Served = string | Record<string, unknown>;
-
-function servedJson(served: ServedRecord): string {
-  if (served.invalid !== undefined) throw new InternalError(served.invalid);
-  return served.json;
-}
-
-const answer = (served: Served): unknown =>
-  typeof served === "string" ? new EncodedJson(served) : served;
-
-/** A list reply: one JSON text when every record is text already. */
-function answerList(served: Served[]): unknown {
-  if (served.every((s) => typeof s === "string")) return new EncodedJson(`[${served.join(",")}]`);
-  return served.map((s) => (typeof s === "string" ? JSON.parse(s) : s));
-}
 
 export interface StorageServiceOptions extends ServiceOptions {
   handlers: ReadonlyMap<string, StoreHandler>;

@@ -17,7 +17,7 @@
 import { ConfigError } from "../../config/errors.js";
 import { EtcdClient } from "../../config/etcd-client.js";
 import { type EtcdEnvSettings, etcdSettingsFromEnv } from "../../config/etcd-env.js";
-import { type ModelType, REVISION_MEMBER } from "../../models/index.js";
+import type { ModelType } from "../../models/index.js";
 import { preconditionFailed } from "../conditions.js";
 import {
   type HandlerContext,
@@ -28,22 +28,16 @@ import {
   StoreUnavailableError,
   type WriteCondition,
 } from "../handler.js";
-import {
-  type ReadFreshness,
-  type ServedReads,
-  type ServedRecord,
-  serve,
-} from "../served-record.js";
+import type { ServedReads } from "../served-record.js";
 import { EtcdCache } from "./etcd-cache.js";
 import { b64, EtcdKv, MAX_TXN_PUTS, unb64 } from "./etcd-kv.js";
 import { ETCD_ROOT, etcdLayout, idOfKey } from "./etcd-layout.js";
 import { EtcdLeases } from "./etcd-leases.js";
+import { EtcdCachedReads } from "./etcd-reads.js";
 import { EtcdWatch } from "./etcd-watch.js";
 
 export const DEFAULT_ETCD_URL = "http://127.0.0.1:2379";
 const CALL_TIMEOUT_MS = 5000;
-/** How long a read waits for the cache to reach the revision it needs before asking etcd. */
-const FRESHNESS_WAIT_MS = 2000;
 
 function booleanOption(options: Record<string, unknown>, name: string, fallback: boolean): boolean {
   const value = options[name];
@@ -107,7 +101,6 @@ export class EtcdStoreHandler implements StoreHandler {
   private readonly cache = new EtcdCache();
   /** Follows etcd into the cache; null without a cache. */
   readonly watch: EtcdWatch | null;
-  private readonly consistentReads: boolean;
 
   static checkOptions(options: Record<string, unknown>): void {
     booleanOption(options, "watch_cache", true);
@@ -124,72 +117,26 @@ export class EtcdStoreHandler implements StoreHandler {
     this.client = new EtcdClient(settings, { timeoutMs: CALL_TIMEOUT_MS });
     this.kv = new EtcdKv(this.client);
     this.leases = new EtcdLeases(this.client, this.kv);
-    this.consistentReads = booleanOption(context.options, "consistent_reads", false);
     const cached = booleanOption(context.options, "watch_cache", true);
     this.watch = cached ? new EtcdWatch(this.client, this.cache, `${ETCD_ROOT}/`) : null;
-    if (cached)
-      this.reads = {
-        get: (type, key, freshness) => this.cachedGet(type, key, freshness),
-        list: (type, freshness) => this.cachedList(type, freshness),
-        peek: (type, key) => {
-          if (!this.cache.live) return undefined;
-          const served = this.cache.table(type).get(key);
-          if (!served?.json) return served ? undefined : null;
-          const record = JSON.parse(served.json) as StoredRecord;
-          delete record[REVISION_MEMBER];
-          return { record, revision: served.revision };
+    if (this.watch)
+      this.reads = new EtcdCachedReads({
+        cache: this.cache,
+        watch: this.watch,
+        consistent: booleanOption(context.options, "consistent_reads", false),
+        layout: (type) => this.layout(type),
+        attempt: (action, run) => this.attempt(action, run),
+        etcdGet: (key) => this.kv.get(key),
+        etcdList: (prefix) => this.kv.getPrefix(prefix),
+        etcdRevision: async () => {
+          const reply = await this.client.rpc("/v3/kv/range", {
+            key: b64(`${ETCD_ROOT}/`),
+            limit: 1,
+            count_only: true,
+          });
+          return Number((reply.header as Record<string, unknown> | undefined)?.revision ?? 0);
         },
-      };
-  }
-
-  /**
-   * Whether the cache may answer a read that needs `freshness`: it is live and has reached the
-   * revision asked for (and, with consistent_reads, etcd's current one), waiting for that up to
-   * FRESHNESS_WAIT_MS. False: read from etcd.
-   */
-  private async fresh(freshness: ReadFreshness, held?: ServedRecord): Promise<boolean> {
-    if (!this.cache.live) {
-      // Start (or restart) following etcd; this read goes to etcd meanwhile.
-      this.watch!.start().catch(() => undefined);
-      return false;
-    }
-    let target = freshness.minRevision === undefined ? 0 : Number(freshness.minRevision);
-    // The record itself is at least that new: what a caller wrote is what it reads.
-    if (!this.consistentReads && held && Number(held.revision) >= target) return true;
-    if (this.consistentReads) target = Math.max(target, await this.currentRevision());
-    return this.cache.reach(target, FRESHNESS_WAIT_MS);
-  }
-
-  /** etcd's current revision (a quorum read of nothing). */
-  private async currentRevision(): Promise<number> {
-    const reply = await this.attempt("read its revision", () =>
-      this.client.rpc("/v3/kv/range", { key: b64(`${ETCD_ROOT}/`), limit: 1, count_only: true }),
-    );
-    return Number((reply.header as Record<string, unknown> | undefined)?.revision ?? 0);
-  }
-
-  private async cachedGet(
-    type: ModelType,
-    key: string,
-    freshness: ReadFreshness,
-  ): Promise<ServedRecord | null> {
-    const layout = this.layout(type);
-    if (await this.fresh(freshness, this.cache.table(type).get(key)))
-      return this.cache.table(type).get(key) ?? null;
-    const kv = await this.attempt(`read ${type.name} ${key}`, () => this.kv.get(layout.key(key)));
-    return kv === null ? null : serve(type, key, kv.value, kv.revision);
-  }
-
-  private async cachedList(type: ModelType, freshness: ReadFreshness): Promise<ServedRecord[]> {
-    const layout = this.layout(type);
-    if (await this.fresh(freshness)) return this.cache.records(type);
-    const all = await this.attempt(`list ${type.name}`, () => this.kv.getPrefix(layout.prefix));
-    const out: ServedRecord[] = [];
-    for (const kv of all) {
-      const id = idOfKey(layout, kv.key);
-      if (id !== null) out.push(serve(type, id, kv.value, kv.revision));
-    }
-    return out;
+      });
   }
 
   private layout(type: ModelType) {
