@@ -1,15 +1,14 @@
 /**
  * `npm run bench [-- --quick]`: the bus and the storage service against the physical limit, in one
  * run. Starts its own redis-server and etcd on free loopback ports; every figure is also given as
- * a ratio to a baseline measured in the same run (a raw Redis round trip, a raw etcd put/get).
+ * a ratio to a baseline measured in the same run (a raw Redis round trip; for storage, the bus
+ * echo RPC and raw etcd get/put: bench/storage.ts).
  * Prints a table and writes it as JSON under bench/results/. Then the remote layer against plain
  * `ssh` on sshd test hosts (bench/remote.ts).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Bus } from "../src/bus/bus.js";
 import { EtcdServer, RedisServer } from "../test/helpers/servers.js";
 import { authBench } from "./auth.js";
 import { clusterexecBench } from "./clusterexec.js";
@@ -17,12 +16,12 @@ import { faultRun } from "./faults.js";
 import { investigatorBench } from "./investigator.js";
 import { cpuMicros, Proc, rssMb, runLoad, SCRIPTS } from "./processes.js";
 import { remoteBench } from "./remote.js";
+import { storageBench, storageTable } from "./storage.js";
 import { watcherBench } from "./watcher.js";
 
 const quick = process.argv.includes("--quick");
 const DURATION = quick ? 700 : 4000;
 const WARMUP = quick ? 200 : 1000;
-const HOSTS = 1000;
 
 interface Row {
   name: string;
@@ -113,7 +112,6 @@ async function main(): Promise<void> {
     `benchmark (${quick ? "quick" : "full"}): starting redis-server and etcd on loopback\n`,
   );
   const [redis, etcd] = await Promise.all([RedisServer.start(), EtcdServer.start()]);
-  const configDir = mkdtempSync(join(tmpdir(), "commissaire-bench-"));
   const started: Proc[] = [];
   const start = async (script: string, args: string[], ready: (o: string) => boolean) => {
     const p = await Proc.start(script, args, ready);
@@ -171,87 +169,9 @@ async function main(): Promise<void> {
     }
     await stopAll(echo);
 
-    // 3. Storage on etcd: raw etcd baseline, then the service with 1 and 2 processes.
-    const putRaw = await run(
-      "raw etcd put",
-      { kind: "etcd-put", url: etcd.url, concurrency: 1 },
-      [],
-    );
-    const getRaw = await run(
-      "raw etcd get",
-      { kind: "etcd-get", url: etcd.url, concurrency: 1 },
-      [],
-    );
-    await run("raw etcd get", { kind: "etcd-get", url: etcd.url, concurrency: 64 }, []);
-    const rpc1 = rows.find((r) => r.name === "bus rpc (echo)" && r.concurrency === 1)!;
-    const config = join(configDir, "storage.conf");
-    writeFileSync(
-      config,
-      JSON.stringify({
-        bus_uri: redis.url(2),
-        storage_handlers: [{ type: "etcd", server_url: etcd.url }, { type: "secret_memory" }],
-      }),
-    );
-    const storage: Proc[] = [];
-    const seed = Bus.connect(redis.url(2));
-    for (const count of [1, 2]) {
-      while (storage.length < count) {
-        storage.push(
-          await start(SCRIPTS.storage, ["-c", config, "--log-level", "info"], (o) =>
-            o.includes('"msg":"service started"'),
-          ),
-        );
-      }
-      if (count === 1) {
-        // Idle: started, connected, nothing asked of it yet.
-        notes.push(
-          `idle storage service process RSS: ${fmt(rssMb(storage[0]!.pid), 1)} MB (target < 80 MB)`,
-        );
-      }
-      if (count === 1) {
-        const batch = Array.from({ length: HOSTS }, (_, i) => ({
-          address: `10.0.${(i >> 8) & 255}.${i & 255}`,
-          os: "fedora",
-        }));
-        for (let i = 0; i < HOSTS; i += 250) {
-          await seed.request(
-            "storage.save",
-            { model_type_name: "Host", model_json_data: batch.slice(i, i + 250) },
-            { timeoutMs: 60_000 },
-          );
-        }
-      }
-      const url = redis.url(2);
-      const g1 = await run(
-        "storage get (etcd)",
-        { kind: "get", url, concurrency: 1, hosts: HOSTS },
-        storage,
-      );
-      g1.ratio = `p50 ${fmt(g1.p50Ms, 3)} vs ${fmt(rpc1.p50Ms + 1.5 * getRaw.p50Ms, 3)}`;
-      g1.target = ">= 1660/s; p50 <= rpc + 1.5 etcd";
-      const g64 = await run(
-        "storage get (etcd)",
-        { kind: "get", url, concurrency: 64, hosts: HOSTS },
-        storage,
-      );
-      g64.target = ">= 4580/s";
-      const s1 = await run(
-        "storage save (etcd)",
-        { kind: "save", url, concurrency: 1, hosts: HOSTS },
-        storage,
-      );
-      s1.ratio = `p50 ${fmt(s1.p50Ms / putRaw.p50Ms)}x raw put`;
-      s1.target = ">= 920/s";
-      const s64 = await run(
-        "storage save (etcd)",
-        { kind: "save", url, concurrency: 64, hosts: HOSTS },
-        storage,
-      );
-      s64.target = ">= 2690/s";
-      await run("storage list 1000 hosts", { kind: "list", url, concurrency: 1 }, storage);
-    }
-    await seed.close();
-    await stopAll(storage);
+    // 3. Storage on etcd against this run's echo RPC and raw etcd (bench/storage.ts).
+    const storage = await storageBench(redis, etcd, { quick });
+    notes.push(...storage.notes);
     notes.push(...(await authBench(quick)));
 
     // 4. Faults: consumers SIGKILLed under load.
@@ -263,6 +183,7 @@ async function main(): Promise<void> {
         `per 1,000 kills: lost ${fmt(f.lost, 0)}, executed twice ${fmt(f.executedTwice, 0)}, expired ${fmt(f.expired, 0)} (target: 0 lost)`,
     );
     printTable();
+    console.log(`\n${storageTable(storage.rows).join("\n")}`);
     const remote = await remoteBench(quick);
     console.log(`\n${remote.lines.join("\n")}`);
     console.log(`\n${(await investigatorBench(quick, remote.figures.openssh)).lines.join("\n")}`);
@@ -277,13 +198,12 @@ async function main(): Promise<void> {
     );
     writeFileSync(
       file,
-      `${JSON.stringify({ quick, node: process.version, rows, notes, faults, remote: remote.figures, watcher: watcher.figures }, null, 2)}\n`,
+      `${JSON.stringify({ quick, node: process.version, rows, storage: storage.rows, notes, faults, remote: remote.figures, watcher: watcher.figures }, null, 2)}\n`,
     );
     console.log(`\nwritten: ${file}`);
   } finally {
     for (const p of started) await p.stop().catch(() => undefined);
     await Promise.all([redis.destroy(), etcd.destroy()]);
-    rmSync(configDir, { recursive: true, force: true });
   }
 }
 

@@ -68,7 +68,20 @@ export function encodeRequest(id: RequestId | undefined, method: string, params:
   );
 }
 
+/**
+ * A handler's result that is JSON text already (a store's cached records): the reply takes the
+ * text as it is instead of encoding the value again. Anything else that encodes it parses it.
+ */
+export class EncodedJson {
+  constructor(readonly text: string) {}
+  toJSON(): unknown {
+    return JSON.parse(this.text);
+  }
+}
+
 export function encodeResult(id: RequestId | null, result: unknown): string {
+  if (result instanceof EncodedJson)
+    return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${result.text}}`;
   return JSON.stringify({ jsonrpc: "2.0", id, result: result === undefined ? null : result });
 }
 

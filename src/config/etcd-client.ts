@@ -72,6 +72,8 @@ export interface EtcdClientOptions {
 export class EtcdClient {
   private readonly hosts: URL[];
   private readonly agent: HttpAgent | HttpsAgent;
+  /** For watches: same TLS settings, no pooling. */
+  private readonly streamAgent: HttpAgent | HttpsAgent;
   private current = 0;
   private token: string | null = null;
   private readonly timeoutMs: number;
@@ -96,14 +98,17 @@ export class EtcdClient {
       }
     });
     const secure = this.hosts.some((u) => u.protocol === "https:");
-    this.agent = secure
-      ? new HttpsAgent({
-          keepAlive: true,
+    const tls = secure
+      ? {
           ...(settings.caPath ? { ca: readPem(settings.caPath, "ETCD_CACERT") } : {}),
           ...(settings.certPath ? { cert: readPem(settings.certPath, "ETCD_TLSPEM") } : {}),
           ...(settings.keyPath ? { key: readPem(settings.keyPath, "ETCD_TLSKEY") } : {}),
-        })
+        }
+      : {};
+    this.agent = secure
+      ? new HttpsAgent({ keepAlive: true, ...tls })
       : new HttpAgent({ keepAlive: true });
+    this.streamAgent = secure ? new HttpsAgent({ ...tls }) : new HttpAgent();
   }
 
   /** One POST to one host. Rejects with the gateway's error message, or the connection's. */
@@ -214,6 +219,82 @@ export class EtcdClient {
     return (await this.call(path, body)) as Record<string, unknown>;
   }
 
+  /**
+   * Opens a watch (`/v3/watch`, one create request; the gateway streams one JSON object a line)
+   * on the host that answered last. `onMessage` gets each object; `onEnd` is called once, with
+   * the reason, when the stream ends, fails or is closed. No deadline: a watch lasts; TCP
+   * keep-alive finds a peer that is gone.
+   */
+  watch(
+    createRequest: Record<string, unknown>,
+    onMessage: (message: Record<string, unknown>) => void,
+    onEnd: (reason: Error) => void,
+  ): { close(): void } {
+    const url = this.hosts[this.current]!;
+    const request = url.protocol === "https:" ? httpsRequest : httpRequest;
+    const text = JSON.stringify({ create_request: createRequest });
+    let ended = false;
+    const end = (reason: Error) => {
+      if (ended) return;
+      ended = true;
+      onEnd(reason);
+    };
+    const headers: Record<string, string | number> = {
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(text),
+    };
+    if (this.token) headers.authorization = this.token;
+    // A connection of its own (not the keep-alive pool): the stream holds it for its lifetime.
+    const req = request(
+      {
+        protocol: url.protocol,
+        hostname: url.hostname,
+        port: url.port,
+        path: "/v3/watch",
+        method: "POST",
+        agent: this.streamAgent,
+        headers,
+      },
+      (res: IncomingMessage) => {
+        if (res.statusCode !== 200) {
+          res.resume();
+          return end(new EtcdError(`watch refused: HTTP ${res.statusCode}`));
+        }
+        let buffered = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          buffered += chunk;
+          let newline = buffered.indexOf("\n");
+          while (newline >= 0) {
+            const line = buffered.slice(0, newline);
+            buffered = buffered.slice(newline + 1);
+            newline = buffered.indexOf("\n");
+            if (line.trim() === "") continue;
+            let message: Record<string, unknown>;
+            try {
+              message = JSON.parse(line) as Record<string, unknown>;
+            } catch {
+              req.destroy();
+              return end(new EtcdError("watch stream sent something that is not JSON"));
+            }
+            if (!ended) onMessage(message);
+          }
+        });
+        res.on("end", () => end(new EtcdError("watch stream ended")));
+        res.on("error", end);
+      },
+    );
+    req.on("socket", (socket) => socket.setKeepAlive(true, 5000));
+    req.on("error", end);
+    req.end(text);
+    return {
+      close: () => {
+        end(new EtcdError("watch closed"));
+        req.destroy();
+      },
+    };
+  }
+
   /** The value at a key, or null. */
   async get(key: string): Promise<string | null> {
     const result = await this.call("/v3/kv/range", { key: b64(key) });
@@ -259,5 +340,6 @@ export class EtcdClient {
 
   close(): void {
     this.agent.destroy();
+    this.streamAgent.destroy();
   }
 }

@@ -16,6 +16,15 @@ export interface SaveOptions<T> {
   members?: (keyof T & string)[];
 }
 
+/** A read's freshness: served as of at least this revision (a `_revision` from a save or read). */
+export interface ReadOptions {
+  minRevision?: string;
+}
+
+/** The params a read adds for its options (nothing without them, for the original's services). */
+export const readParams = (options: ReadOptions): Record<string, unknown> =>
+  options.minRevision === undefined ? {} : { min_revision: options.minRevision };
+
 export interface Lease {
   name: string;
   holder: string;

@@ -18,7 +18,9 @@ import {
   type Lease,
   outgoing,
   pause,
+  type ReadOptions,
   type Revisioned,
+  readParams,
   revisioned,
   type SaveOptions,
 } from "./client-types.js";
@@ -63,22 +65,39 @@ export class StorageClient {
   }
 
   /** The stored model identified by its primary key (other members are ignored). */
-  async get<T extends object>(type: ModelType<T>, id: Partial<T>): Promise<T> {
-    return (await this.read(type, id)).model;
+  async get<T extends object>(
+    type: ModelType<T>,
+    id: Partial<T>,
+    options: ReadOptions = {},
+  ): Promise<T> {
+    return (await this.read(type, id, options)).model;
   }
 
   /** The stored model and its revision (the precondition of a later `save(..., { ifRevision })`). */
-  async read<T extends object>(type: ModelType<T>, id: Partial<T>): Promise<Revisioned<T>> {
+  async read<T extends object>(
+    type: ModelType<T>,
+    id: Partial<T>,
+    options: ReadOptions = {},
+  ): Promise<Revisioned<T>> {
     return revisioned(
       type,
-      await this.call("get", { model_type_name: type.name, model_json_data: id }),
+      await this.call("get", {
+        model_type_name: type.name,
+        model_json_data: id,
+        ...readParams(options),
+      }),
     );
   }
 
-  async getMany<T extends object>(type: ModelType<T>, ids: Partial<T>[]): Promise<T[]> {
+  async getMany<T extends object>(
+    type: ModelType<T>,
+    ids: Partial<T>[],
+    options: ReadOptions = {},
+  ): Promise<T[]> {
     const found = await this.call<unknown[]>("get", {
       model_type_name: type.name,
       model_json_data: ids,
+      ...readParams(options),
     });
     return found.map((m) => type.parse(m));
   }
@@ -169,14 +188,20 @@ export class StorageClient {
   }
 
   /** Every stored model of a type (the item type, e.g. Host, or its list type). */
-  async list<T extends object>(type: ModelType<T>): Promise<T[]> {
-    return (await this.listRevisioned(type)).map((r) => r.model);
+  async list<T extends object>(type: ModelType<T>, options: ReadOptions = {}): Promise<T[]> {
+    return (await this.listRevisioned(type, options)).map((r) => r.model);
   }
 
   /** Every stored model of a type with its revision. */
-  async listRevisioned<T extends object>(type: ModelType<T>): Promise<Revisioned<T>[]> {
+  async listRevisioned<T extends object>(
+    type: ModelType<T>,
+    options: ReadOptions = {},
+  ): Promise<Revisioned<T>[]> {
     const item = (type.list ? getModelType(type.list.itemType) : type) as ModelType<T>;
-    const records = await this.call<unknown[]>("list", { model_type_name: item.name });
+    const records = await this.call<unknown[]>("list", {
+      model_type_name: item.name,
+      ...readParams(options),
+    });
     return records.map((r) => revisioned(item, r));
   }
 
@@ -199,16 +224,16 @@ export class StorageClient {
     return result.released === true;
   }
 
-  getHost(address: string): Promise<Host> {
-    return this.get(Host, { address });
+  getHost(address: string, options: ReadOptions = {}): Promise<Host> {
+    return this.get(Host, { address }, options);
   }
 
-  getCluster(name: string): Promise<Cluster> {
-    return this.get(Cluster, { name });
+  getCluster(name: string, options: ReadOptions = {}): Promise<Cluster> {
+    return this.get(Cluster, { name }, options);
   }
 
-  getNetwork(name: string): Promise<Network> {
-    return this.get(Network, { name });
+  getNetwork(name: string, options: ReadOptions = {}): Promise<Network> {
+    return this.get(Network, { name }, options);
   }
 
   /**

@@ -4,6 +4,7 @@
  * notifications or of validation, which the storage service does once for every handler.
  */
 import type { ModelType } from "../models/index.js";
+import type { ServedReads } from "./served-record.js";
 
 export type StoredRecord = Record<string, unknown>;
 
@@ -42,6 +43,15 @@ export interface StoreHandler {
     record: StoredRecord,
     condition?: WriteCondition,
   ): Promise<SaveOutcome>;
+  /**
+   * Optional: several records in one atomic write (every condition holds and all are written, or
+   * none is: StoragePreconditionError for the first that fails). Undefined when the store cannot
+   * (then each is saved alone); it may also answer null for a batch it cannot take whole.
+   */
+  saveMany?(
+    type: ModelType,
+    items: { key: string; record: StoredRecord; condition?: WriteCondition }[],
+  ): Promise<SaveOutcome[] | null>;
   /** The record and its revision, or null when there is none. */
   get(type: ModelType, key: string): Promise<Stored | null>;
   /** Removes the record and returns it, or null when there was none. */
@@ -52,6 +62,8 @@ export interface StoreHandler {
   probe(): Promise<void>;
   /** The store's named leases (etcd leases on etcd, in-process for the others). */
   readonly leases: LeaseStore;
+  /** Optional reads of records in their served form (JSON text), from a store kept in memory. */
+  readonly reads?: ServedReads;
   close(): Promise<void>;
 }
 

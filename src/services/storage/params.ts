@@ -21,6 +21,18 @@ export const modelCall = z
   .strict();
 export type ModelCall = z.output<typeof modelCall>;
 
+/** Read extension (docs/wire-extensions.md): served as of at least this revision (`_revision`). */
+const minRevision = z
+  .union([z.string().regex(/^\d+$/, "a revision is a string of digits"), z.number().int().min(0)])
+  .transform(String)
+  .optional();
+export const getCall = modelCall.extend({ min_revision: minRevision });
+export type GetCall = z.output<typeof getCall>;
+export const listCall = z
+  .object({ model_type_name: z.string().min(1), min_revision: minRevision })
+  .strict();
+export type ListCall = z.output<typeof listCall>;
+
 // Extension params (docs/wire-extensions.md) after the original's two, for positional callers.
 export const saveCall = z
   .object({

@@ -26,11 +26,16 @@ import {
   StoreUnavailableError,
 } from "../../storage/handler.js";
 import type { HandlerDefinition } from "../../storage/handler-registry.js";
+import type { ReadFreshness } from "../../storage/served-record.js";
 import { itemsOf, keyOfItem, parseAll, pick, revisionsFor } from "./model-data.js";
 import {
+  type GetCall,
+  getCall,
   LEASES,
+  type ListCall,
   leaseCall,
   leaseJson,
+  listCall,
   type ModelCall,
   modelCall,
   releaseCall,
@@ -39,8 +44,15 @@ import {
 } from "./params.js";
 import { StoreReadiness, storeUnavailable } from "./readiness.js";
 import { redactOptions } from "./redact.js";
+import { answer, answerList, type Served, servedJson } from "./replies.js";
 import { HandlerRouter } from "./router.js";
-import { checkMembers, type WriteContext, writeRecord } from "./writes.js";
+import {
+  checkMembers,
+  type WriteContext,
+  type WriteRequest,
+  writeBatch,
+  writeRecord,
+} from "./writes.js";
 
 export interface StorageServiceOptions extends ServiceOptions {
   handlers: ReadonlyMap<string, StoreHandler>;
@@ -50,11 +62,9 @@ export interface StorageServiceOptions extends ServiceOptions {
 export class StorageService extends CommissaireService {
   readonly name = "storage";
   on_save = withParams(saveCall, (params) => this.guard(params, () => this.save(params)));
-  on_get = withParams(modelCall, (params) => this.guard(params, () => this.get(params)));
+  on_get = withParams(getCall, (params) => this.guard(params, () => this.get(params)));
   on_delete = withParams(modelCall, (params) => this.guard(params, () => this.delete(params)));
-  on_list = withParams(z.object({ model_type_name: z.string().min(1) }).strict(), (params) =>
-    this.guard(params, () => this.list(params)),
-  );
+  on_list = withParams(listCall, (params) => this.guard(params, () => this.list(params)));
   on_list_store_handlers = withParams(z.object({}).strict(), () => this.listStoreHandlers());
   on_acquire_lease = withParams(leaseCall, ({ name, holder, ttl }) =>
     this.guard(LEASES, () =>
@@ -176,6 +186,7 @@ export class StorageService extends CommissaireService {
     const { items, single } = itemsOf(model_json_data);
     const keys = items.map((item) => keyOfItem(type, item));
     const revisions = revisionsFor(if_revision, items.length, single);
+    let parsed: object[] = [];
     if (members) {
       checkMembers(type, members);
       // What a partial save sends is validated as the members it names, before any write.
@@ -186,16 +197,26 @@ export class StorageService extends CommissaireService {
         single,
       );
     } else {
-      parseAll(type, items, single);
+      parsed = parseAll(type, items, single);
       // A Host source naming no handler is refused before anything is written.
       for (const item of items) this.router.forRecord(type, item);
     }
     const context = this.writeContext();
+    const requests: WriteRequest[] = items.map((sent, i) => ({
+      type,
+      key: keys[i]!,
+      sent,
+      ifRevision: revisions[i],
+      members,
+      parsed: parsed[i],
+    }));
     const saved: Record<string, unknown>[] = [];
-    for (const [i, sent] of items.entries()) {
-      const request = { type, key: keys[i]!, sent, ifRevision: revisions[i], members };
-      const { record, revision, created } = await writeRecord(context, request);
-      await this.notify(type, created ? "created" : "updated", record);
+    const written = (await writeBatch(context, requests)) ?? [];
+    for (const [i, request] of requests.entries()) {
+      const { record, revision, created } = written[i] ?? (await writeRecord(context, request));
+      // Not awaited: the notification leaves before the reply on the same connection, and a
+      // failure to publish is logged (the write happened either way).
+      void this.notify(type, created ? "created" : "updated", record);
       saved.push({ ...record, [REVISION_MEMBER]: revision });
     }
     return single ? saved[0] : saved;
@@ -227,21 +248,42 @@ export class StorageService extends CommissaireService {
     return null;
   }
 
-  private async get({ model_type_name, model_json_data }: ModelCall): Promise<unknown> {
+  private async get({ model_type_name, model_json_data, min_revision }: GetCall): Promise<unknown> {
     const type = this.storedType(model_type_name);
     const { items, single } = itemsOf(model_json_data);
     const keys = items.map((item) => keyOfItem(type, item));
-    const found: Record<string, unknown>[] = [];
+    const freshness: ReadFreshness = { minRevision: min_revision };
+    const found: Served[] = [];
     for (const [i, item] of items.entries()) {
-      const hit = await this.find(type, item, keys[i]!);
+      const hit = await this.findServed(type, item, keys[i]!, freshness);
       if (!hit) throw this.lookupError(type, item, keys[i]!);
-      const [, stored] = hit;
-      found.push({
-        ...this.revive(type, stored.record, keys[i]!),
-        [REVISION_MEMBER]: stored.revision,
-      });
+      found.push(hit);
     }
-    return single ? found[0] : found;
+    return single ? answer(found[0]!) : answerList(found);
+  }
+
+  /** A record as served (JSON text from a cached store, else revived here), or null. */
+  private async findServed(
+    type: ModelType,
+    item: Record<string, unknown>,
+    key: string,
+    freshness: ReadFreshness,
+  ): Promise<Served | null> {
+    const candidates =
+      typeof item.source === "string" && item.source !== ""
+        ? [this.router.forRecord(type, item)]
+        : this.router.candidates(type);
+    for (const handler of candidates) {
+      if (handler.reads) {
+        const served = await handler.reads.get(type, key, freshness);
+        if (served) return servedJson(served);
+        continue;
+      }
+      const stored = await handler.get(type, key);
+      if (stored)
+        return { ...this.revive(type, stored.record, key), [REVISION_MEMBER]: stored.revision };
+    }
+    return null;
   }
 
   private async delete({ model_type_name, model_json_data }: ModelCall): Promise<null> {
@@ -268,12 +310,28 @@ export class StorageService extends CommissaireService {
     return null;
   }
 
-  private async list({ model_type_name }: { model_type_name: string }): Promise<unknown[]> {
+  /**
+   * Every record of a type. From a cached store the reply is its records' JSON text joined: no
+   * parse, no validation, no encoding per record (they were validated when written).
+   */
+  private async list({ model_type_name, min_revision }: ListCall): Promise<unknown> {
     const named = getModelType(model_type_name);
     const type = named.list ? getModelType(named.list.itemType) : this.storedType(model_type_name);
+    const freshness: ReadFreshness = { minRevision: min_revision };
+    const candidates = this.router.candidates(type);
     const seen = new Set<string>();
-    const out: unknown[] = [];
-    for (const handler of this.router.candidates(type)) {
+    const out: Served[] = [];
+    for (const handler of candidates) {
+      if (handler.reads) {
+        for (const served of await handler.reads.list(type, freshness)) {
+          if (candidates.length > 1) {
+            if (seen.has(served.key)) continue;
+            seen.add(served.key);
+          }
+          out.push(servedJson(served));
+        }
+        continue;
+      }
       for (const { record, revision } of await handler.list(type)) {
         const key = String(record[type.primaryKey!]);
         if (seen.has(key)) continue;
@@ -281,7 +339,7 @@ export class StorageService extends CommissaireService {
         out.push({ ...this.revive(type, record, key), [REVISION_MEMBER]: revision });
       }
     }
-    return out;
+    return answerList(out);
   }
 
   private listStoreHandlers(): unknown[] {

@@ -12,7 +12,7 @@
 import { InvalidParamsError, StoragePreconditionError } from "../../bus/errors.js";
 import { type ModelType, NO_RECORD } from "../../models/index.js";
 import { checkCondition } from "../../storage/conditions.js";
-import type { Stored, StoredRecord, StoreHandler } from "../../storage/handler.js";
+import type { SaveOutcome, Stored, StoredRecord, StoreHandler } from "../../storage/handler.js";
 
 /** Rounds of read-merge-write before giving up on a record that keeps changing. */
 const MAX_ATTEMPTS = 50;
@@ -26,6 +26,8 @@ export interface WriteRequest {
   ifRevision?: string | undefined;
   /** A partial save's members. */
   members?: readonly string[] | undefined;
+  /** What was sent, parsed already (a full save validates once). */
+  parsed?: object | undefined;
 }
 
 export interface Written {
@@ -59,7 +61,7 @@ export async function writeRecord(context: WriteContext, request: WriteRequest):
   const absent = members ? [] : type.extensions.filter((m) => sent[m] === undefined);
   // The common case: a full record from a writer that knows every member.
   if (!members && absent.length === 0) {
-    const record = type.toJson(type.parse(sent));
+    const record = type.toJson(request.parsed ?? type.parse(sent));
     const handler = context.handlerFor(request);
     const outcome = await handler.save(
       type,
@@ -78,7 +80,11 @@ export async function writeRecord(context: WriteContext, request: WriteRequest):
       [handler, stored] = hit;
     } else {
       handler = context.handlerFor(request);
-      stored = await handler.get(type, key);
+      // First from the store's memory when it has one: the write is conditioned on what it read,
+      // so a stale copy only costs a retry, which reads the store itself.
+      const peeked =
+        attempt === 1 && ifRevision === undefined ? handler.reads?.peek(type, key) : undefined;
+      stored = peeked !== undefined ? peeked : await handler.get(type, key);
     }
     checkCondition(
       type,
@@ -108,4 +114,51 @@ export async function writeRecord(context: WriteContext, request: WriteRequest):
       if (!retry) throw err;
     }
   }
+}
+
+/**
+ * A list of full records in one atomic store write (the store's saveMany: one etcd transaction),
+ * each conditioned on the caller's revision or on the revision its merge read. Null when the batch
+ * cannot go that way (partial saves, a store without saveMany or memory, a batch it refuses, or
+ * a merge read that was stale): then it is written record by record, as before.
+ */
+export async function writeBatch(
+  context: WriteContext,
+  requests: WriteRequest[],
+): Promise<Written[] | null> {
+  if (requests.length < 2 || requests.some((r) => r.members)) return null;
+  const handler = context.handlerFor(requests[0]!);
+  if (!handler.saveMany || requests.some((r) => context.handlerFor(r) !== handler)) return null;
+  const items: { key: string; record: StoredRecord; condition?: { ifRevision: string } }[] = [];
+  for (const { type, key, sent, ifRevision, parsed } of requests) {
+    const absent = type.extensions.filter((m) => sent[m] === undefined);
+    if (absent.length === 0) {
+      const record = type.toJson(parsed ?? type.parse(sent));
+      items.push({
+        key,
+        record,
+        ...(ifRevision === undefined ? {} : { condition: { ifRevision } }),
+      });
+      continue;
+    }
+    if (ifRevision !== undefined) return null;
+    const stored = handler.reads?.peek(type, key);
+    if (stored === undefined) return null;
+    const data = { ...sent };
+    for (const m of absent) if (stored?.record[m] !== undefined) data[m] = stored.record[m];
+    const record = type.toJson(type.parse(data));
+    items.push({ key, record, condition: { ifRevision: stored?.revision ?? NO_RECORD } });
+  }
+  let outcomes: SaveOutcome[] | null;
+  try {
+    outcomes = await handler.saveMany(requests[0]!.type, items);
+  } catch (err) {
+    // A condition of our own merge failed (someone wrote meanwhile): one by one, re-reading.
+    const failed = err instanceof StoragePreconditionError ? (err.data as { key?: string }) : null;
+    const own = failed && requests.find((r) => r.key === failed.key)?.ifRevision === undefined;
+    if (own) return null;
+    throw err;
+  }
+  if (!outcomes) return null;
+  return outcomes.map((outcome, n) => ({ record: items[n]!.record, ...outcome }));
 }

@@ -36,6 +36,9 @@ const kvsOf = (reply: Json | undefined): RevisionedKv[] =>
     revision: String(kv.mod_revision ?? "0"),
   }));
 
+/** The most puts one transaction carries (etcd's default --max-txn-ops is 128). */
+export const MAX_TXN_PUTS = 128;
+
 export interface TxnPutResult {
   succeeded: boolean;
   /** The revision written (on success) or the stored one (null: no key) on failure. */
@@ -90,6 +93,50 @@ export class EtcdKv {
     const responses = reply.responses as Json[] | undefined;
     const current = kvsOf(responses?.[0]?.response_range as Json | undefined)[0];
     return { succeeded, revision: current?.revision ?? null, created: false };
+  }
+
+  /**
+   * Puts several values in one transaction: all when every `ifRevision` holds, none otherwise.
+   * etcd's default limit is 128 operations a transaction: callers send at most MAX_TXN_PUTS.
+   */
+  async putMany(items: { key: string; value: string; ifRevision?: string | undefined }[]): Promise<{
+    succeeded: boolean;
+    revision: string;
+    created: boolean[];
+    current: (string | null)[];
+  }> {
+    const compare = items
+      .filter((i) => i.ifRevision !== undefined)
+      .map((i) =>
+        i.ifRevision === "0"
+          ? { key: b64(i.key), result: "EQUAL", target: "VERSION", version: "0" }
+          : { key: b64(i.key), result: "EQUAL", target: "MOD", mod_revision: i.ifRevision },
+      );
+    const reply = await this.client.rpc("/v3/kv/txn", {
+      compare,
+      success: items.map((i) => ({
+        request_put: { key: b64(i.key), value: b64(i.value), prev_kv: true },
+      })),
+      failure: items.map((i) => ({ request_range: { key: b64(i.key) } })),
+    });
+    const succeeded = reply.succeeded === true || compare.length === 0;
+    const responses = (reply.responses as Json[] | undefined) ?? [];
+    const revision = String((reply.header as Json | undefined)?.revision ?? "0");
+    if (succeeded)
+      return {
+        succeeded,
+        revision,
+        created: responses.map((r) => !(r.response_put as Json | undefined)?.prev_kv),
+        current: [],
+      };
+    return {
+      succeeded,
+      revision,
+      created: [],
+      current: responses.map(
+        (r) => kvsOf(r.response_range as Json | undefined)[0]?.revision ?? null,
+      ),
+    };
   }
 
   /** Runs a transaction of one comparison on the key's value and one operation on success. */

@@ -48,3 +48,12 @@ export function idOfKey(layout: Layout, key: string): string | null {
   const id = key.slice(layout.prefix.length, key.length - layout.suffix.length);
   return id !== "" && !id.includes("/") ? id : null;
 }
+
+/** The model type and record id an etcd key holds, or null for keys that are not records. */
+export function recordOfKey(key: string): { modelName: string; id: string } | null {
+  for (const [modelName, layout] of Object.entries(LAYOUTS)) {
+    const id = idOfKey(layout, key);
+    if (id !== null) return { modelName, id };
+  }
+  return null;
+}

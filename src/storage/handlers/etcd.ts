@@ -6,6 +6,12 @@
  * not), so two concurrent saves of a new record never both report "created". A record's revision
  * is its key's mod_revision; a conditional save is one transaction on it (etcd-kv.ts). Leases are
  * etcd leases (etcd-leases.ts).
+ *
+ * Reads are served from a watch cache (etcd-cache.ts, etcd-watch.ts; option `watch_cache`,
+ * default true): a get or list with a `min_revision` waits (up to 2 s) until the cache has
+ * reached it, and with `consistent_reads: true` every read first asks etcd for its current
+ * revision and waits for the cache to reach that (linearizable, the kube-apiserver way). A read
+ * the cache cannot serve in time, or while its watch is down, goes to etcd.
  */
 
 import { ConfigError } from "../../config/errors.js";
@@ -22,12 +28,23 @@ import {
   StoreUnavailableError,
   type WriteCondition,
 } from "../handler.js";
-import { EtcdKv } from "./etcd-kv.js";
+import type { ServedReads } from "../served-record.js";
+import { EtcdCache } from "./etcd-cache.js";
+import { b64, EtcdKv, MAX_TXN_PUTS, unb64 } from "./etcd-kv.js";
 import { ETCD_ROOT, etcdLayout, idOfKey } from "./etcd-layout.js";
 import { EtcdLeases } from "./etcd-leases.js";
+import { EtcdCachedReads } from "./etcd-reads.js";
+import { EtcdWatch } from "./etcd-watch.js";
 
 export const DEFAULT_ETCD_URL = "http://127.0.0.1:2379";
 const CALL_TIMEOUT_MS = 5000;
+
+function booleanOption(options: Record<string, unknown>, name: string, fallback: boolean): boolean {
+  const value = options[name];
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== "boolean") throw new ConfigError(`option "${name}" must be true or false`);
+  return value;
+}
 
 function stringOption(options: Record<string, unknown>, name: string): string | undefined {
   const value = options[name];
@@ -79,8 +96,15 @@ export class EtcdStoreHandler implements StoreHandler {
   private readonly client: EtcdClient;
   private readonly kv: EtcdKv;
   readonly leases: EtcdLeases;
+  /** The watch cache's reads (absent with `watch_cache: false`). */
+  readonly reads?: ServedReads;
+  private readonly cache = new EtcdCache();
+  /** Follows etcd into the cache; null without a cache. */
+  readonly watch: EtcdWatch | null;
 
   static checkOptions(options: Record<string, unknown>): void {
+    booleanOption(options, "watch_cache", true);
+    booleanOption(options, "consistent_reads", false);
     // Throws on bad URLs, an incomplete certificate pair or unreadable files.
     new EtcdClient(etcdHandlerSettings(options, {})).close();
   }
@@ -93,6 +117,26 @@ export class EtcdStoreHandler implements StoreHandler {
     this.client = new EtcdClient(settings, { timeoutMs: CALL_TIMEOUT_MS });
     this.kv = new EtcdKv(this.client);
     this.leases = new EtcdLeases(this.client, this.kv);
+    const cached = booleanOption(context.options, "watch_cache", true);
+    this.watch = cached ? new EtcdWatch(this.client, this.cache, `${ETCD_ROOT}/`) : null;
+    if (this.watch)
+      this.reads = new EtcdCachedReads({
+        cache: this.cache,
+        watch: this.watch,
+        consistent: booleanOption(context.options, "consistent_reads", false),
+        layout: (type) => this.layout(type),
+        attempt: (action, run) => this.attempt(action, run),
+        etcdGet: (key) => this.kv.get(key),
+        etcdList: (prefix) => this.kv.getPrefix(prefix),
+        etcdRevision: async () => {
+          const reply = await this.client.rpc("/v3/kv/range", {
+            key: b64(`${ETCD_ROOT}/`),
+            limit: 1,
+            count_only: true,
+          });
+          return Number((reply.header as Record<string, unknown> | undefined)?.revision ?? 0);
+        },
+      });
   }
 
   private layout(type: ModelType) {
@@ -125,7 +169,43 @@ export class EtcdStoreHandler implements StoreHandler {
       this.kv.put(path, JSON.stringify(record), condition?.ifRevision),
     );
     if (!result.succeeded) throw preconditionFailed(type, key, condition!, result.revision);
+    // In the cache before the caller hears of it: this process reads its own writes.
+    this.cache.apply(path, record, Number(result.revision));
     return { created: result.created, revision: result.revision! };
+  }
+
+  /** One etcd transaction for the batch; null when it is too large for one or names a key twice. */
+  async saveMany(
+    type: ModelType,
+    items: { key: string; record: StoredRecord; condition?: WriteCondition }[],
+  ): Promise<SaveOutcome[] | null> {
+    const layout = this.layout(type);
+    if (items.length > MAX_TXN_PUTS || new Set(items.map((i) => i.key)).size !== items.length)
+      return null;
+    const puts = items.map((i) => ({
+      key: layout.key(i.key),
+      value: JSON.stringify(i.record),
+      ifRevision: i.condition?.ifRevision,
+    }));
+    const result = await this.attempt(`save ${items.length} ${type.name} records`, () =>
+      this.kv.putMany(puts),
+    );
+    if (!result.succeeded) {
+      for (const [n, item] of items.entries()) {
+        const expected = item.condition?.ifRevision;
+        const current = result.current[n] ?? null;
+        if (expected !== undefined && (expected === "0" ? current !== null : current !== expected))
+          throw preconditionFailed(type, item.key, item.condition!, current);
+      }
+      throw new StoreUnavailableError(
+        this.name,
+        `save ${type.name}`,
+        new Error("transaction refused"),
+      );
+    }
+    for (const [n, put] of puts.entries())
+      this.cache.apply(put.key, items[n]!.record, Number(result.revision));
+    return items.map((_, n) => ({ created: result.created[n]!, revision: result.revision }));
   }
 
   async get(type: ModelType, key: string): Promise<Stored | null> {
@@ -138,10 +218,14 @@ export class EtcdStoreHandler implements StoreHandler {
 
   async delete(type: ModelType, key: string): Promise<StoredRecord | null> {
     const path = this.layout(type).key(key);
-    const previous = await this.attempt(`delete ${type.name} ${key}`, () =>
-      this.client.delete(path),
+    const reply = await this.attempt(`delete ${type.name} ${key}`, () =>
+      this.client.rpc("/v3/kv/deleterange", { key: b64(path), prev_kv: true }),
     );
-    return previous === null ? null : (JSON.parse(previous) as StoredRecord);
+    const previous = (reply.prev_kvs as Record<string, unknown>[] | undefined)?.[0];
+    if (!previous) return null;
+    const revision = (reply.header as Record<string, unknown> | undefined)?.revision;
+    this.cache.apply(path, null, Number(revision ?? 0));
+    return JSON.parse(unb64(previous.value)) as StoredRecord;
   }
 
   async list(type: ModelType): Promise<Stored[]> {
@@ -152,11 +236,16 @@ export class EtcdStoreHandler implements StoreHandler {
       .map((kv) => ({ record: JSON.parse(kv.value) as StoredRecord, revision: kv.revision }));
   }
 
+  /** Answers once etcd does (and the cache is loaded and following it). */
   async probe(): Promise<void> {
-    await this.attempt("answer", () => this.kv.get(`${ETCD_ROOT}/`));
+    await this.attempt("answer", async () => {
+      if (this.watch) await this.watch.start();
+      else await this.kv.get(`${ETCD_ROOT}/`);
+    });
   }
 
   async close(): Promise<void> {
+    this.watch?.close();
     this.leases.close();
     this.client.close();
   }

@@ -40,6 +40,8 @@ export class RedisConsumer implements Consumer {
   private stopped = false;
   /** A wake-up arrived since the last take began. */
   private dirty = false;
+  /** The last take may have left messages behind (it filled its room or its byte budget). */
+  private more = false;
   private wakeWaiter: (() => void) | null = null;
   private capacityWaiter: (() => void) | null = null;
   private readonly done: Promise<void>;
@@ -67,11 +69,16 @@ export class RedisConsumer implements Consumer {
     w?.();
   }
 
+  /**
+   * Room was freed: a take that stopped short for lack of room or budget takes again. One that
+   * emptied the lists does not: the next push pings us. (Taking again after every answer cost two
+   * empty round trips per request with one in flight.)
+   */
   private freed(): void {
     const w = this.capacityWaiter;
     this.capacityWaiter = null;
     w?.();
-    this.wake();
+    if (this.more) this.wake();
   }
 
   private async loop(): Promise<void> {
@@ -85,7 +92,8 @@ export class RedisConsumer implements Consumer {
       try {
         const taken = await this.take();
         failures = 0;
-        if (taken === 0 && !this.stopped && !this.dirty) await this.sleep();
+        // Drained (or nothing fits the budget now): sleep until a push or freed room wakes us.
+        if ((taken === 0 || !this.more) && !this.stopped && !this.dirty) await this.sleep();
       } catch (err) {
         if (this.stopped) break;
         failures += 1;
@@ -130,10 +138,17 @@ export class RedisConsumer implements Consumer {
     for (let i = 0; i < aside.length; i += 3)
       this.host.setAside(String(aside[i]), Number(aside[i + 1]), Number(aside[i + 2]) === 1);
     const batch: Held[] = [];
+    let bytes = 0;
     for (let i = 0; i < taken.length; i += 3) {
       const [tag, key, raw] = [taken[i]!, taken[i + 1]!, taken[i + 2]!];
-      batch.push({ delivery: toDelivery(key, raw, tag), key, raw });
+      const delivery = toDelivery(key, raw, tag);
+      bytes += delivery.size;
+      batch.push({ delivery, key, raw });
     }
+    const maxMessage = this.options.maxMessageBytes;
+    this.more =
+      batch.length >= room ||
+      (budget >= 0 && (maxMessage === undefined || budget - bytes < maxMessage));
     if (this.stopped) {
       // Taken while stopping: straight back, never to a handler.
       await this.putBack(batch);

@@ -14,6 +14,9 @@ export interface Wakeable {
   wake(): void;
 }
 
+/** The list keyspace events that add an element (LMOVE/RPOPLPUSH report a push on the target). */
+const PUSH_EVENTS = new Set(["lpush", "rpush", "linsert"]);
+
 export class WakeUps {
   private readonly byChannel = new Map<string, Set<Wakeable>>();
   private connection: Redis | null = null;
@@ -30,7 +33,10 @@ export class WakeUps {
   add(c: Wakeable): void {
     if (!this.connection) {
       this.connection = this.connect();
-      this.connection.on("message", (channel: string) => {
+      this.connection.on("message", (channel: string, event: string) => {
+        // Keyspace events name the command: only a push brings something to take. Our own takes'
+        // pops, answered by an empty take each, were the per-request cost of a quiet service.
+        if (channel.startsWith("__keyspace@") && !PUSH_EVENTS.has(event)) return;
         for (const w of this.byChannel.get(channel) ?? []) w.wake();
       });
     }

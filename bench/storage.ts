@@ -1,0 +1,269 @@
+/**
+ * The storage service on etcd against the same run's baselines: the bus echo RPC and raw etcd
+ * (gateway) get/put, each at 1 and 16 in flight; storage get / save / list of 1,000 Hosts at 1
+ * and 16 in flight with 1 and 2 storage processes; service CPU per get at 1 and 64 in flight; and
+ * the watch delay between two storage instances (bench/storage-watch-delay.ts).
+ *
+ * Alone: `node dist/bench/storage.js [--quick] [--profile DIR]` (DIR: the storage processes run
+ * with `--cpu-prof` into it).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Bus } from "../src/bus/bus.js";
+import { EtcdServer, RedisServer } from "../test/helpers/servers.js";
+import { runJob } from "./child-job.js";
+import { cpuMicros, Proc, rssMb, runLoad, SCRIPTS } from "./processes.js";
+import type { WatchDelay } from "./storage-watch-delay.js";
+
+const HOSTS = 1000;
+
+export interface StorageRow {
+  name: string;
+  concurrency: number;
+  services: number;
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  serviceCpuUsPerOp: number | null;
+  ratio: string;
+  target: string;
+}
+
+interface Timing {
+  durationMs: number;
+  warmupMs: number;
+}
+
+const fmt = (n: number | null | undefined, digits = 2) =>
+  n === null || n === undefined || Number.isNaN(n) ? "-" : n.toFixed(digits);
+
+/** One load against some service processes: rate, latency and the services' CPU per operation. */
+async function measureRow(
+  name: string,
+  job: Record<string, unknown>,
+  services: Proc[],
+  timing: Timing,
+): Promise<StorageRow> {
+  const before = services.map((s) => cpuMicros(s.pid));
+  const m = await runLoad({ ...timing, ...job });
+  const used = services.reduce((sum, s, i) => sum + cpuMicros(s.pid) - before[i]!, 0);
+  // The services work during warmup too: their CPU is divided over the operations of both.
+  const ops = m.perSecond * ((timing.durationMs + timing.warmupMs) / 1000);
+  const row: StorageRow = {
+    name,
+    concurrency: job.concurrency as number,
+    services: services.length,
+    perSecond: m.perSecond,
+    p50Ms: m.p50Ms,
+    p99Ms: m.p99Ms,
+    serviceCpuUsPerOp: services.length ? used / ops : null,
+    ratio: "",
+    target: "",
+  };
+  process.stderr.write(
+    `  ${name} x${row.concurrency} (${row.services} proc): ${fmt(row.perSecond, 0)}/s p50 ${fmt(row.p50Ms, 3)} ms\n`,
+  );
+  return row;
+}
+
+async function startStorage(config: string, profileDir: string | undefined): Promise<Proc> {
+  const nodeArgs = profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [];
+  const { spawn } = await import("node:child_process");
+  const proc = new Proc(
+    spawn(process.execPath, [...nodeArgs, SCRIPTS.storage, "-c", config, "--log-level", "info"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    }),
+  );
+  const deadline = Date.now() + 20_000;
+  while (!proc.output.includes('"msg":"service started"')) {
+    if (proc.child.exitCode !== null) throw new Error(`storage exited: ${proc.output}`);
+    if (Date.now() > deadline) throw new Error(`storage not started: ${proc.output}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return proc;
+}
+
+const address = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+
+async function seedHosts(bus: Bus): Promise<void> {
+  const batch = Array.from({ length: HOSTS }, (_, i) => ({ address: address(i), os: "fedora" }));
+  for (let i = 0; i < HOSTS; i += 250)
+    await bus.request(
+      "storage.save",
+      { model_type_name: "Host", model_json_data: batch.slice(i, i + 250) },
+      { timeoutMs: 60_000 },
+    );
+}
+
+/** The storage rows and notes, on servers the caller started (or its own when alone). */
+export async function storageBench(
+  redis: RedisServer,
+  etcd: EtcdServer,
+  options: { quick: boolean; profileDir?: string },
+): Promise<{ rows: StorageRow[]; notes: string[] }> {
+  const timing: Timing = options.quick
+    ? { durationMs: 700, warmupMs: 200 }
+    : { durationMs: 3000, warmupMs: 700 };
+  const rows: StorageRow[] = [];
+  const notes: string[] = [];
+  const procs: Proc[] = [];
+  const configDir = mkdtempSync(join(tmpdir(), "commissaire-bench-storage-"));
+  try {
+    // Baselines of this run: the bus echo RPC and raw etcd through the gateway client.
+    const echo = await Proc.start(SCRIPTS.echo, [redis.url(5)], (o) => o.includes("READY"));
+    procs.push(echo);
+    const rpc: Record<number, StorageRow> = {};
+    for (const c of [1, 16]) {
+      const row = await measureRow(
+        "bus rpc (echo)",
+        { kind: "rpc", url: redis.url(5), concurrency: c },
+        [echo],
+        timing,
+      );
+      rpc[c] = row;
+      rows.push(row);
+    }
+    await echo.stop();
+    const raw: Record<string, StorageRow> = {};
+    for (const kind of ["etcd-get", "etcd-put"])
+      for (const c of [1, 16]) {
+        const row = await measureRow(
+          `raw ${kind.replace("-", " ")}`,
+          { kind, url: etcd.url, concurrency: c },
+          [],
+          timing,
+        );
+        raw[`${kind}${c}`] = row;
+        rows.push(row);
+      }
+
+    const config = join(configDir, "storage.conf");
+    writeFileSync(
+      config,
+      JSON.stringify({
+        bus_uri: redis.url(6),
+        storage_handlers: [{ type: "etcd", server_url: etcd.url }, { type: "secret_memory" }],
+      }),
+    );
+    const url = redis.url(6);
+    const storage: Proc[] = [await startStorage(config, options.profileDir)];
+    procs.push(...storage);
+    notes.push(
+      `idle storage service process RSS: ${fmt(rssMb(storage[0]!.pid), 1)} MB (target < 80 MB)`,
+    );
+    const seed = Bus.connect(url);
+    await seedHosts(seed);
+    await seed.close();
+
+    // Item 1 of issue 20: CPU per get at 1 in flight against 64 in flight, one process.
+    const cpu1 = await measureRow(
+      "storage get",
+      { kind: "get", url, concurrency: 1 },
+      storage,
+      timing,
+    );
+    const cpu64 = await measureRow(
+      "storage get",
+      { kind: "get", url, concurrency: 64 },
+      storage,
+      timing,
+    );
+    cpu64.ratio = `CPU/get x1 = ${fmt(cpu1.serviceCpuUsPerOp! / cpu64.serviceCpuUsPerOp!)} x64`;
+    cpu64.target = "CPU/get x1 <= 1.5 x64";
+    rows.push(cpu64);
+
+    for (const count of [1, 2]) {
+      while (storage.length < count) {
+        const proc = await startStorage(config, options.profileDir);
+        storage.push(proc);
+        procs.push(proc);
+      }
+      for (const c of [1, 16]) {
+        const get = await measureRow(
+          "storage get",
+          { kind: "get", url, concurrency: c },
+          storage,
+          timing,
+        );
+        get.ratio = `${fmt(get.perSecond / rpc[c]!.perSecond)} rpc, ${fmt(get.perSecond / raw[`etcd-get${c}`]!.perSecond)} etcd`;
+        get.target = c === 1 ? ">= 0.75 rpc" : ">= 0.5 rpc";
+        const save = await measureRow(
+          "storage save",
+          { kind: "save", url, concurrency: c },
+          storage,
+          timing,
+        );
+        save.ratio = `${fmt(save.perSecond / rpc[c]!.perSecond)} rpc, ${fmt(save.perSecond / raw[`etcd-put${c}`]!.perSecond)} etcd put`;
+        if (c === 1) save.target = ">= 0.4 etcd put";
+        const list = await measureRow(
+          `storage list ${HOSTS} hosts`,
+          { kind: "list", url, concurrency: c },
+          storage,
+          timing,
+        );
+        list.ratio = `${fmt(list.perSecond / rpc[c]!.perSecond, 3)} rpc, ${fmt(list.perSecond / raw[`etcd-get${c}`]!.perSecond, 3)} etcd`;
+        list.target = "CPU < 2000 us/list";
+        rows.push(get, save, list);
+      }
+    }
+    const delay = await runJob<WatchDelay>(
+      fileURLToPath(new URL("./storage-watch-delay.js", import.meta.url)),
+      { url: etcd.url, writes: options.quick ? 200 : 1000 },
+      "watch delay",
+    );
+    notes.push(
+      `storage watch delay (from the start of a save by one etcd handler until another handler's cache has it, ${delay.writes} writes): p50 ${fmt(delay.p50Ms, 3)} ms, p99 ${fmt(delay.p99Ms, 3)} ms; the save alone p50 ${fmt(delay.saveP50Ms, 3)} ms; raw etcd get x1 p50 ${fmt(raw["etcd-get1"]!.p50Ms, 3)} ms`,
+    );
+  } finally {
+    for (const p of procs) await p.stop().catch(() => undefined);
+    rmSync(configDir, { recursive: true, force: true });
+  }
+  return { rows, notes };
+}
+
+export function storageTable(rows: StorageRow[]): string[] {
+  const header = [
+    "measurement",
+    "in flight",
+    "procs",
+    "req/s",
+    "p50 ms",
+    "p99 ms",
+    "service CPU us/req",
+    "vs baselines",
+    "target",
+  ];
+  const lines = rows.map((r) => [
+    r.name,
+    String(r.concurrency),
+    String(r.services || "-"),
+    fmt(r.perSecond, 0),
+    fmt(r.p50Ms, 3),
+    fmt(r.p99Ms, 3),
+    fmt(r.serviceCpuUsPerOp, 0),
+    r.ratio,
+    r.target,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...lines.map(line)];
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const quick = process.argv.includes("--quick");
+  const at = process.argv.indexOf("--profile");
+  const profileDir = at > 0 ? process.argv[at + 1] : undefined;
+  const [redis, etcd] = await Promise.all([RedisServer.start(), EtcdServer.start()]);
+  try {
+    const { rows, notes } = await storageBench(redis, etcd, {
+      quick,
+      ...(profileDir ? { profileDir } : {}),
+    });
+    console.log([...storageTable(rows), ...notes].join("\n"));
+  } finally {
+    await Promise.all([redis.destroy(), etcd.destroy()]);
+  }
+}
