@@ -4,9 +4,11 @@ import { Command } from "commander";
 import { packageVersion } from "../base/version.js";
 import { reportFatal } from "../service/main.js";
 import { allInOneCommand } from "./commands/all-in-one.js";
+import { backupCommand } from "./commands/backup.js";
 import { callCommand } from "./commands/call.js";
 import { listenCommand } from "./commands/listen.js";
 import { notifyCommand } from "./commands/notify.js";
+import { restoreCommand } from "./commands/restore.js";
 import { serviceCommand } from "./commands/service.js";
 import { userCommand } from "./commands/user.js";
 import { watcherCommand } from "./commands/watcher.js";
@@ -28,6 +30,8 @@ for (const sub of [
   listenCommand(),
   serviceCommand(),
   allInOneCommand(),
+  backupCommand(),
+  restoreCommand(),
 ]) {
   program.addCommand(sub.exitOverride().showHelpAfterError());
 }
