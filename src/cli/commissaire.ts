@@ -6,6 +6,7 @@ import { reportFatal } from "../service/main.js";
 import { allInOneCommand } from "./commands/all-in-one.js";
 import { backupCommand } from "./commands/backup.js";
 import { callCommand } from "./commands/call.js";
+import { doctorCommand } from "./commands/doctor.js";
 import { listenCommand } from "./commands/listen.js";
 import { notifyCommand } from "./commands/notify.js";
 import { restoreCommand } from "./commands/restore.js";
@@ -32,6 +33,7 @@ for (const sub of [
   allInOneCommand(),
   backupCommand(),
   restoreCommand(),
+  doctorCommand(),
 ]) {
   program.addCommand(sub.exitOverride().showHelpAfterError());
 }
