@@ -113,7 +113,7 @@ test("npx commissaire all-in-one: SIGTERM to npm stops the all-in-one it started
 test("--version prints the package version on every binary", async () => {
   const bins = Object.entries(packageBins());
   const results = await Promise.all(
-    bins.map(([, path]) => run(resolve(ROOT, path), ["--version"])),
+    bins.map(([, path]) => run(resolve(ROOT, path), ["--version"], { timeoutMs: 60_000 })),
   );
   for (const [i, [name]] of bins.entries()) {
     assert.equal(results[i]!.code, 0, `${name}: ${results[i]!.stderr}`);
