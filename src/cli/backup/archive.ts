@@ -95,7 +95,19 @@ function checkHeader(path: string, value: Record<string, unknown>): ArchiveHeade
     throw new ConfigError(
       `${path}: records of schema version ${String(value.schema_version)}; this release knows up to ${SCHEMA_VERSION}`,
     );
-  if (!isObject(value.kdf) || value.kdf.name !== "scrypt" || !isObject(value.check))
+  const kdf = value.kdf;
+  // Bounded, so that a crafted header cannot make the derivation take the machine's memory.
+  const bounded = (n: unknown, max: number) =>
+    Number.isInteger(n) && (n as number) >= 1 && (n as number) <= max;
+  if (
+    !isObject(kdf) ||
+    kdf.name !== "scrypt" ||
+    typeof kdf.salt !== "string" ||
+    !bounded(kdf.N, 2 ** 20) ||
+    !bounded(kdf.r, 16) ||
+    !bounded(kdf.p, 16) ||
+    !isObject(value.check)
+  )
     throw new ConfigError(`${path}: the header has no usable passphrase parameters`);
   return value as unknown as ArchiveHeader;
 }

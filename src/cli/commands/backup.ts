@@ -7,6 +7,7 @@
  */
 import { closeSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { Command } from "commander";
+import { ConfigError } from "../../config/errors.js";
 import { ArchiveWriter } from "../backup/archive.js";
 import { readPassphrase } from "../backup/passphrase.js";
 import { listAll, storedTypes } from "../backup/store.js";
@@ -31,7 +32,11 @@ export function backupCommand(): Command {
     const partial = `${o.out}.partial`;
     let fd: number | undefined;
     try {
-      fd = openSync(partial, "w", 0o600);
+      try {
+        fd = openSync(partial, "w", 0o600);
+      } catch (err) {
+        throw new ConfigError(`--out ${o.out}: cannot be written: ${(err as Error).message}`);
+      }
       writeSync(fd, `${writer.headerLine()}\n`);
       const counts: string[] = [];
       for (const type of storedTypes()) {
