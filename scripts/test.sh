@@ -13,6 +13,8 @@ command -v etcd >/dev/null || missing+=(etcd-server)
 command -v etcdctl >/dev/null || missing+=(etcd-client)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v custodia >/dev/null || missing+=(custodia)
+# systemd-analyze verifies the units of deploy/systemd (systemd need not run as PID 1).
+command -v systemd-analyze >/dev/null || missing+=(systemd)
 # sshd test hosts: Debian's OpenSSH server, the plain client (benchmark baseline), ssh-keygen;
 # unshare and setpriv (util-linux), useradd (passwd) for the unprivileged login user.
 [ -x /usr/sbin/sshd ] || missing+=(openssh-server)

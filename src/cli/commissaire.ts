@@ -4,10 +4,13 @@ import { Command } from "commander";
 import { packageVersion } from "../base/version.js";
 import { reportFatal } from "../service/main.js";
 import { allInOneCommand } from "./commands/all-in-one.js";
+import { backupCommand } from "./commands/backup.js";
 import { callCommand } from "./commands/call.js";
+import { doctorCommand } from "./commands/doctor.js";
 import { listenCommand } from "./commands/listen.js";
 import { storageCommand } from "./commands/migrate-v2.js";
 import { notifyCommand } from "./commands/notify.js";
+import { restoreCommand } from "./commands/restore.js";
 import { serviceCommand } from "./commands/service.js";
 import { userCommand } from "./commands/user.js";
 import { watcherCommand } from "./commands/watcher.js";
@@ -29,6 +32,9 @@ for (const sub of [
   listenCommand(),
   serviceCommand(),
   allInOneCommand(),
+  backupCommand(),
+  restoreCommand(),
+  doctorCommand(),
 ]) {
   program.addCommand(sub.exitOverride().showHelpAfterError());
 }

@@ -8,7 +8,7 @@
  */
 import { InvalidParamsError } from "../bus/errors.js";
 import type { MemberSpecs, RecordOf } from "./members.js";
-import { ORIGINAL_MEMBERS, REVISION_MEMBER } from "./wire-members.js";
+import { ORIGINAL_MEMBERS, REVISION_MEMBER, SCHEMA_MEMBER } from "./wire-members.js";
 
 export interface ValidationIssue {
   model: string;
@@ -135,7 +135,12 @@ export function defineModel<const M extends MemberSpecs>(
       }
     }
     for (const key of Object.keys(data)) {
-      if (!names.includes(key) && !computed.has(key) && key !== REVISION_MEMBER) {
+      if (
+        !names.includes(key) &&
+        !computed.has(key) &&
+        key !== REVISION_MEMBER &&
+        key !== SCHEMA_MEMBER
+      ) {
         issues.push({
           model: spec.name,
           member: key,

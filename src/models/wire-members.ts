@@ -36,3 +36,14 @@ export const REVISION_MEMBER = "_revision";
 
 /** The revision a create-only write is conditioned on: "no record under this key". */
 export const NO_RECORD = "0";
+
+/**
+ * The member the storage service adds to every record it writes: the schema version of the
+ * release that wrote it, so a later release can tell old records apart and migrate them. Absent:
+ * written before versions were recorded (or by a Python service), the original's form. It stays
+ * in the store: models accept and drop it, so no reader (nor a Python peer) is ever served it.
+ */
+export const SCHEMA_MEMBER = "_schema";
+
+/** The schema version this release writes. */
+export const SCHEMA_VERSION = 1;

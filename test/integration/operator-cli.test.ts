@@ -54,6 +54,8 @@ describe("commissaire cluster|host|network|container-manager", () => {
     const created = await cli("cluster", "create", "c1");
     assert.equal(created.code, 0, created.stderr);
     assert.match(created.stdout, /^name:\s+c1$/m);
+    // Every create prints the record as get does.
+    assert.equal(created.stdout, (await cli("cluster", "get", "c1")).stdout);
     assert.match(
       (await cli("cluster", "list")).stdout,
       /^NAME\s+STATUS\s+NETWORK\s+HOSTS\s+AVAILABLE\nc1\s+failed\s+default\s+0\s+0$/m,
@@ -120,10 +122,15 @@ describe("commissaire cluster|host|network|container-manager", () => {
       ).code,
       0,
     );
-    assert.match(
-      (await cli("network", "list")).stdout,
-      /^n1\s+flannel_server\s+\{"address":"a:1"\}$/m,
-    );
+    const networks = (await cli("network", "list")).stdout;
+    assert.match(networks, /^n1\s+flannel_server\s+\{"address":"a:1"\}$/m);
+    assert.match(networks, /^default\s+flannel_etcd\s/m, "the implicit network is listed");
+    assert.deepEqual(JSON.parse((await cli("network", "list", "--json")).stdout), [
+      "default",
+      "n1",
+    ]);
+    const made = await cli("network", "create", "n4");
+    assert.equal(made.stdout, (await cli("network", "get", "n4")).stdout);
     const badOptions = await cli("network", "create", "n2", "--options", "{bad");
     assert.equal(badOptions.code, 2);
     assert.match(badOptions.stderr, /--options: not valid JSON/);
@@ -141,6 +148,7 @@ describe("commissaire cluster|host|network|container-manager", () => {
     });
     assert.equal((await cli("container-manager", "delete", "prod")).code, 0);
     assert.equal((await cli("network", "delete", "n1")).code, 0);
+    assert.equal((await cli("network", "delete", "n4")).code, 0);
   });
 
   test("settings: options beat the environment, which beats ~/.commissaire.json; failures have their exit codes", async () => {

@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError } from "commander";
 import { createLogging, loggingSettings } from "../../config/logging.js";
 import { ADMIN_USER, DEFAULT_DATA_DIR, startAllInOne } from "../../services/all-in-one.js";
+import { parentGone } from "./parent-watch.js";
 
 function port(value: string): number {
   const n = Number(value);
@@ -49,10 +50,13 @@ export function allInOneCommand(): Command {
     }
     lines.push(`  try: curl -u ${ADMIN_USER}:PASSWORD ${system.url}clusters`, "Ctrl-C to stop.");
     process.stdout.write(`${lines.join("\n")}\n`);
-    await new Promise<void>((resolve) => {
-      process.once("SIGINT", resolve);
-      process.once("SIGTERM", resolve);
-    });
+    await Promise.race([
+      new Promise<void>((resolve) => {
+        process.once("SIGINT", resolve);
+        process.once("SIGTERM", resolve);
+      }),
+      parentGone(),
+    ]);
     await system.stop();
   });
 }

@@ -16,16 +16,33 @@ function verb(parent: Command, name: string, description: string): Command {
   return command;
 }
 
+/** The names the server lists, with those that exist without being stored (network "default"). */
+async function listedNames(client: RestClient, list: string, implicit: string[] = []) {
+  const names = await client.request<string[]>("GET", list);
+  return [...implicit.filter((n) => !names.includes(n)), ...names];
+}
+
 async function namesTable<R>(
   client: RestClient,
   list: string,
   one: (n: string) => string,
   columns: string[],
   row: (r: R) => unknown[],
+  implicit: string[] = [],
 ) {
-  const names = await client.request<string[]>("GET", list);
+  const names = await listedNames(client, list, implicit);
   const records = await Promise.all(names.map((n) => client.request<R>("GET", one(n))));
   return table(columns, records.map(row));
+}
+
+/** A cluster as `get` and `create` print it: its record, host counts in words, its members. */
+async function clusterRecord(client: RestClient, c: ClusterView): Promise<string> {
+  const hosts = await client.request<string[]>("GET", `api/v0/cluster/${enc(c.name)}/hosts`);
+  return record({
+    ...c,
+    hosts: `${c.hosts.total} (${c.hosts.available} available)`,
+    members: hosts,
+  });
 }
 
 export function clusterCommand(): Command {
@@ -41,21 +58,14 @@ export function clusterCommand(): Command {
         network: o.network,
         container_manager: o.containerManager ?? "",
       });
-      return json ? jsonText(made) : record(made);
+      return json ? jsonText(made) : clusterRecord(client, made);
     }),
   );
   const get = verb(cluster, "get", "show a cluster, its status and host counts").argument("<name>");
   get.action((name: string) =>
     withClient(get, async (client, json) => {
       const c = await client.request<ClusterView>("GET", `api/v0/cluster/${enc(name)}`);
-      const hosts = await client.request<string[]>("GET", `api/v0/cluster/${enc(name)}/hosts`);
-      return json
-        ? jsonText(c)
-        : record({
-            ...c,
-            hosts: `${c.hosts.total} (${c.hosts.available} available)`,
-            members: hosts,
-          });
+      return json ? jsonText(c) : clusterRecord(client, c);
     }),
   );
   const list = verb(cluster, "list", "list clusters");
@@ -229,6 +239,7 @@ function namedCommand(
   listPath: string,
   onePath: string,
   defaultType?: string,
+  implicit: string[] = [],
 ): Command {
   const group = new Command(name).description(`${label}s: create, get, list, delete`);
   const create = verb(group, "create", `create a ${label}`)
@@ -257,13 +268,14 @@ function namedCommand(
   list.action(() =>
     withClient(list, async (client, json) =>
       json
-        ? jsonText(await client.request("GET", listPath))
+        ? jsonText(await listedNames(client, listPath, implicit))
         : namesTable(
             client,
             listPath,
             (n) => `${onePath}/${enc(n)}`,
             ["name", "type", "options"],
             (r: NamedRecordView) => [r.name, r.type, r.options],
+            implicit,
           ),
     ),
   );
@@ -277,8 +289,11 @@ function namedCommand(
   return group;
 }
 
+/** `default` exists on every server without being stored: listed like the others. */
 export const networkCommand = () =>
-  namedCommand("network", "network", "api/v0/networks", "api/v0/network", "flannel_etcd");
+  namedCommand("network", "network", "api/v0/networks", "api/v0/network", "flannel_etcd", [
+    "default",
+  ]);
 export function containerManagerCommand(): Command {
   const group = namedCommand(
     "container-manager",

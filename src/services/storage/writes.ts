@@ -10,7 +10,7 @@
  * never retried: its failure is the caller's answer (409).
  */
 import { InvalidParamsError, StoragePreconditionError } from "../../bus/errors.js";
-import { type ModelType, NO_RECORD } from "../../models/index.js";
+import { type ModelType, NO_RECORD, SCHEMA_MEMBER, SCHEMA_VERSION } from "../../models/index.js";
 import { checkCondition } from "../../storage/conditions.js";
 import type { SaveOutcome, Stored, StoredRecord, StoreHandler } from "../../storage/handler.js";
 
@@ -56,6 +56,11 @@ export function checkMembers(type: ModelType, members: readonly string[]): void 
     );
 }
 
+/** What goes to the store: the record stamped with the schema version that wrote it. */
+function stamped(record: StoredRecord): StoredRecord {
+  return { ...record, [SCHEMA_MEMBER]: SCHEMA_VERSION };
+}
+
 export async function writeRecord(context: WriteContext, request: WriteRequest): Promise<Written> {
   const { type, key, sent, ifRevision, members } = request;
   const absent = members ? [] : type.extensions.filter((m) => sent[m] === undefined);
@@ -66,7 +71,7 @@ export async function writeRecord(context: WriteContext, request: WriteRequest):
     const outcome = await handler.save(
       type,
       key,
-      record,
+      stamped(record),
       ifRevision === undefined ? {} : { ifRevision },
     );
     return { record, ...outcome };
@@ -102,7 +107,7 @@ export async function writeRecord(context: WriteContext, request: WriteRequest):
     }
     const record = type.toJson(type.parse(data));
     try {
-      const outcome = await handler.save(type, key, record, {
+      const outcome = await handler.save(type, key, stamped(record), {
         ifRevision: stored?.revision ?? NO_RECORD,
       });
       return { record, ...outcome };
