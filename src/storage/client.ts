@@ -156,7 +156,9 @@ export class StorageClient {
       const saved: T[] = [];
       for (const [i, one] of sent.entries()) {
         const ifRevision = options.ifRevisions?.[i] || undefined;
-        saved.push(type.parse(await plainWrite(this.plain, type, one, ifRevision, options.members)));
+        saved.push(
+          type.parse(await plainWrite(this.plain, type, one, ifRevision, options.members)),
+        );
       }
       return saved;
     }

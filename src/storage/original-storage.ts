@@ -14,8 +14,7 @@ import { type ModelType, modelTypes, NO_RECORD } from "../models/index.js";
 
 /** The name `storage.list` takes for records of `item`: its list model's, when it has one. */
 export function listTypeName(item: ModelType): string {
-  for (const type of modelTypes.values())
-    if (type.list?.itemType === item.name) return type.name;
+  for (const type of modelTypes.values()) if (type.list?.itemType === item.name) return type.name;
   return item.name;
 }
 

@@ -34,8 +34,7 @@ describe("REST server on the original storage service", () => {
     replies.push([method, path, reply]);
     return reply;
   };
-  const notifications: Array<{ event: string; class: string; model: Record<string, unknown> }> =
-    [];
+  const notifications: Array<{ event: string; class: string; model: Record<string, unknown> }> = [];
 
   before(async () => {
     redis = await RedisServer.start();
@@ -86,14 +85,23 @@ describe("REST server on the original storage service", () => {
   test("clusters and hosts: create, read, membership, status, delete", async () => {
     const c1 = await http("PUT", "/api/v0/cluster/c1", { network: "n1" });
     assert.deepEqual([c1.status, c1.body.status, c1.body.network], [201, "ok", "n1"]);
-    assert.equal((await http("PUT", "/api/v0/cluster/c2", { container_manager: "cm1" })).status, 201);
+    assert.equal(
+      (await http("PUT", "/api/v0/cluster/c2", { container_manager: "cm1" })).status,
+      201,
+    );
     assert.deepEqual((await http("GET", "/api/v0/clusters")).body.sort(), ["c1", "c2"]);
 
-    const created = await http("PUT", "/api/v0/host/192.0.2.1", { ssh_priv_key: KEY, cluster: "c1" });
+    const created = await http("PUT", "/api/v0/host/192.0.2.1", {
+      ssh_priv_key: KEY,
+      cluster: "c1",
+    });
     assert.deepEqual([created.status, created.body.status], [201, "investigating"]);
     // Created only once: another key for the same host is a conflict.
     const other = Buffer.from("other").toString("base64");
-    assert.equal((await http("PUT", "/api/v0/host/192.0.2.1", { ssh_priv_key: other })).status, 409);
+    assert.equal(
+      (await http("PUT", "/api/v0/host/192.0.2.1", { ssh_priv_key: other })).status,
+      409,
+    );
     assert.equal((await http("GET", "/api/v0/host/192.0.2.1")).body.address, "192.0.2.1");
     assert.deepEqual(
       (await http("GET", "/api/v0/hosts")).body.map((h: Host) => h.address),
@@ -142,7 +150,10 @@ describe("REST server on the original storage service", () => {
     assert.deepEqual((await http("GET", "/api/v0/cluster/c1/hosts")).body, []);
     assert.equal((await http("GET", "/api/v0/host/192.0.2.1")).status, 404);
     assert.equal((await http("DELETE", "/api/v0/cluster/c2")).status, 200);
-    assert.equal(await bus.request("container.node_registered", ["cm1", "192.0.2.2"]).catch(() => false), false);
+    assert.equal(
+      await bus.request("container.node_registered", ["cm1", "192.0.2.2"]).catch(() => false),
+      false,
+    );
     assert.equal((await http("DELETE", "/api/v0/cluster/c1")).status, 200);
     assert.deepEqual((await http("GET", "/api/v0/clusters")).body, []);
     assert.equal((await http("DELETE", "/api/v0/network/n1")).status, 200);
@@ -152,7 +163,10 @@ describe("REST server on the original storage service", () => {
 
   test("no call answered 500; every call was one the original storage takes", () => {
     const failed = replies.filter(([, , r]) => r.status >= 500);
-    assert.deepEqual(failed.map(([m, p, r]) => `${m} ${p}: ${r.status}`), []);
+    assert.deepEqual(
+      failed.map(([m, p, r]) => `${m} ${p}: ${r.status}`),
+      [],
+    );
     const calls = peer.printed();
     assert.ok(calls.some((c) => c.method === "list" && c.params.model_type_name === "Hosts"));
     // Only our extensions may be refused (then written the original's way), never a list name.

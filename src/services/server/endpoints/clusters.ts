@@ -1,4 +1,6 @@
 /** /api/v0/cluster/...: clusters, their status computed from their hosts, and their members. */
+
+import type { Bus } from "../../../bus/bus.js";
 import {
   Cluster,
   clusterHostCounts,
@@ -6,7 +8,6 @@ import {
   Host,
   implicitNetwork,
 } from "../../../models/index.js";
-import type { Bus } from "../../../bus/bus.js";
 import type { StorageClient } from "../../../storage/client.js";
 import { HttpError } from "../http-error.js";
 import type { Router } from "../router.js";

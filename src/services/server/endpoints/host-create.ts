@@ -8,8 +8,8 @@
  */
 import type { Logger } from "../../../base/logger.js";
 import type { Bus } from "../../../bus/bus.js";
-import { StoragePreconditionError } from "../../../bus/errors.js";
 import { TEXT_CONTENT_TYPE } from "../../../bus/envelope.js";
+import { StoragePreconditionError } from "../../../bus/errors.js";
 import { Cluster, Host, HostCreds, now } from "../../../models/index.js";
 import type { StorageClient } from "../../../storage/client.js";
 import { HttpError } from "../http-error.js";

@@ -12,9 +12,9 @@ import { HttpError } from "../http-error.js";
 import type { Router } from "../router.js";
 import { objectBody, optionalString } from "./body.js";
 import { removeMember } from "./clusters.js";
-import { left } from "./membership.js";
 import { orNull } from "./exists.js";
 import { hostCreator } from "./host-create.js";
+import { left } from "./membership.js";
 
 export function hostEndpoints(
   router: Router,
