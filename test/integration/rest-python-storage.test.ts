@@ -142,6 +142,7 @@ describe("REST server on the original storage service", () => {
     assert.equal((await storage.getHost("192.0.2.3")).status, "disassociated");
     const cluster = await http("GET", "/api/v0/cluster/c1");
     assert.deepEqual(cluster.body.hosts, { total: 2, available: 0, unavailable: 2 });
+    assert.deepEqual(cluster.body.hostset, ["192.0.2.1", "192.0.2.3"]);
     assert.deepEqual((await http("GET", "/api/v0/cluster/c1/hosts/192.0.2.3")).body, ["192.0.2.3"]);
     assert.deepEqual((await http("DELETE", "/api/v0/cluster/c1/hosts/192.0.2.3")).body, []);
 

@@ -74,10 +74,11 @@ export function clusterEndpoints(router: Router, storage: StorageClient, bus: Bu
   });
   router.on("GET", "/api/v0/cluster", list).on("GET", "/api/v0/clusters", list);
 
-  router.on("GET", "/api/v0/cluster/{name}", async ({ params }) => ({
-    status: 200,
-    body: await view(await mustGet(params.name!)),
-  }));
+  // As the original's: the computed view and the members (`hostset`).
+  router.on("GET", "/api/v0/cluster/{name}", async ({ params }) => {
+    const cluster = await mustGet(params.name!);
+    return { status: 200, body: { ...(await view(cluster)), hostset: cluster.hostset } };
+  });
 
   // Creates the cluster, or updates an existing one's network and container manager (those the
   // body names) while keeping its members: one conditional write, retried if it changed meanwhile.
