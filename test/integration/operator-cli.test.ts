@@ -56,7 +56,7 @@ describe("commissaire cluster|host|network|container-manager", () => {
     assert.match(created.stdout, /^name:\s+c1$/m);
     assert.match(
       (await cli("cluster", "list")).stdout,
-      /^NAME\s+STATUS\s+NETWORK\s+HOSTS\s+AVAILABLE\nc1\s+failed\s+default\s+0\s+0$/m,
+      /^NAME\s+STATUS\s+NETWORK\s+HOSTS\s+AVAILABLE\nc1\s+ok\s+default\s+0\s+0$/m,
     );
     assert.deepEqual(JSON.parse((await cli("cluster", "list", "--json")).stdout), ["c1"]);
     assert.equal(
