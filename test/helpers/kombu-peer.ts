@@ -34,7 +34,7 @@ export class KombuPeer {
   }
 
   /** Every JSON line printed so far after READY. */
-  printed(): any[] {
+  printed(): unknown[] {
     return this.stdout
       .split("\n")
       .filter(Boolean)

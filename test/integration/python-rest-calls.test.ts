@@ -47,6 +47,15 @@ const cluster = (name: string, hostset: string[], container_manager = "cm1") => 
 });
 const model = (type: string, data: unknown) => ({ model_type_name: type, model_json_data: data });
 const request = (key: string, params: unknown): Step => ({ request: key, params });
+/** What the peer prints for a step. */
+interface PeerLine {
+  content_type?: string;
+  sent_id?: string;
+  response?: { id: string; result?: unknown; error?: { code: number } };
+}
+/** A decoded result: a record, or (through `list`) a list of them. */
+type Answer = Record<string, unknown>;
+const list = (answer: unknown) => answer as Answer[];
 
 describe("the original REST server's calls on our services", () => {
   let redis: RedisServer;
@@ -63,22 +72,25 @@ describe("the original REST server's calls on our services", () => {
       "commissaire",
       JSON.stringify(steps),
     );
-    const lines = (await peer.lines(steps.length + 1, 30_000)).slice(1);
+    const lines: PeerLine[] = (await peer.lines(steps.length + 1, 30_000)).slice(1);
     assert.equal(await peer.exited(), 0, peer.stderr);
     return lines;
   };
-  /** The results of request steps, failing on any error answer not in `lookups` (by index). */
-  const results = (lines: any[], lookups: number[] = []) =>
+  /**
+   * The results of request steps (`{}` for other steps), failing on any error answer not in
+   * `lookups` (by index).
+   */
+  const results = (lines: PeerLine[], lookups: number[] = []): Answer[] =>
     lines.map((line, i) => {
-      if (!line.response) return undefined;
+      if (!line.response) return {};
       assert.equal(line.content_type, "text/plain", `step ${i}`);
       assert.equal(line.response.id, line.sent_id, `step ${i}`);
       if (lookups.includes(i)) {
         assert.equal(line.response.error?.code, -20000, `step ${i}: a lookup error`);
-        return undefined;
+        return {};
       }
       assert.equal(line.response.error, undefined, `step ${i}: ${JSON.stringify(line.response)}`);
-      return line.response.result;
+      return line.response.result as Answer;
     });
 
   before(async () => {
@@ -152,9 +164,9 @@ describe("the original REST server's calls on our services", () => {
       { notify: "jobs.investigate", params: { address: ADDRESS, cluster_data: cluster("c1", []) } },
     ]);
     const r = results(created, [0, 2, 4, 9]);
-    assert.equal(r[1].type, "trivial");
-    assert.deepEqual(r[6].hostset, []);
-    assert.equal(r[12].address, ADDRESS);
+    assert.equal(r[1]!.type, "trivial");
+    assert.deepEqual(r[6]!.hostset, []);
+    assert.equal(r[12]!.address, ADDRESS);
     // The investigator took the notification: the host ends registered with cm1, active.
     await waitFor(
       async () => ((await storage.getHost(ADDRESS)).status === "active" ? true : null),
@@ -176,16 +188,21 @@ describe("the original REST server's calls on our services", () => {
       ),
     );
     assert.deepEqual(
-      lists[0].map((h: Host) => h.address),
+      list(lists[0]).map((h) => h.address),
       [ADDRESS],
     );
-    assert.deepEqual(lists[1].map((c: { name: string }) => c.name).sort(), ["c1", "c2"]);
     assert.deepEqual(
-      lists[2].map((n: { name: string }) => n.name),
+      list(lists[1])
+        .map((c) => c.name)
+        .sort(),
+      ["c1", "c2"],
+    );
+    assert.deepEqual(
+      list(lists[2]).map((n) => n.name),
       ["n1"],
     );
     assert.deepEqual(
-      lists[3].map((n: { name: string }) => n.name),
+      list(lists[3]).map((n) => n.name),
       ["cm1"],
     );
   });
@@ -205,8 +222,8 @@ describe("the original REST server's calls on our services", () => {
           request(`jobs.clusterexec.${operation}`, params),
         ]),
       );
-      assert.equal(found.name, "c2");
-      assert.equal(started.name, "c2");
+      assert.equal(found!.name, "c2");
+      assert.equal(started!.name, "c2");
       const ended = await waitFor(
         async () => {
           const done = await bus.request<{ status: string }>(
@@ -222,7 +239,7 @@ describe("the original REST server's calls on our services", () => {
     const [deploy] = results(
       await run([request("storage.get", model("ClusterDeploy", { name: "c2" }))]),
     );
-    assert.equal(deploy.version, "7.1");
+    assert.equal(deploy!.version, "7.1");
   });
 
   test("membership, container calls and deletes, positional", async () => {
@@ -252,12 +269,12 @@ describe("the original REST server's calls on our services", () => {
         request("storage.delete", model("Cluster", cluster("c2", []))),
       ]),
     );
-    assert.equal(r[0][0].address, ADDRESS);
+    assert.equal(list(r[0])[0]!.address, ADDRESS);
     assert.deepEqual(
-      r[3].map((h: Host) => h.status),
+      list(r[3]).map((h) => h.status),
       ["active"],
     );
-    assert.equal(r[4].node, ADDRESS);
+    assert.equal(r[4]!.node, ADDRESS);
     assert.equal(r[5], true);
     await assert.rejects(storage.getHost(ADDRESS), /does not exist/);
     assert.deepEqual(

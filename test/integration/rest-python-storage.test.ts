@@ -17,6 +17,14 @@ import { call, type HttpReply } from "../helpers/http.js";
 import { KombuPeer } from "../helpers/kombu-peer.js";
 import { RedisServer } from "../helpers/servers.js";
 
+/** A call as the storage peer prints it. */
+interface PeerCall {
+  method: string;
+  params: { model_type_name?: string };
+  error_code: number | null;
+  error: { message: string } | null;
+}
+
 const KEY = Buffer.from("-----BEGIN OPENSSH PRIVATE KEY-----\nk\n").toString("base64");
 
 describe("REST server on the original storage service", () => {
@@ -168,11 +176,13 @@ describe("REST server on the original storage service", () => {
       failed.map(([m, p, r]) => `${m} ${p}: ${r.status}`),
       [],
     );
-    const calls = peer.printed();
+    const calls = peer.printed() as PeerCall[];
     assert.ok(calls.some((c) => c.method === "list" && c.params.model_type_name === "Hosts"));
     // Only our extensions may be refused (then written the original's way), never a list name.
     const refused = calls.filter((c) => c.error_code !== null && c.error_code !== -20000);
-    for (const c of refused) assert.match(c.error.message, /unexpected keyword argument/);
-    assert.ok(!calls.some((c) => c.method === "list" && !/s$/.test(c.params.model_type_name)));
+    for (const c of refused) assert.match(c.error!.message, /unexpected keyword argument/);
+    assert.ok(
+      !calls.some((c) => c.method === "list" && !/s$/.test(c.params.model_type_name ?? "")),
+    );
   });
 });
