@@ -242,11 +242,11 @@ export class Bus implements Subscriber {
     return this.publish(`notify.storage.${className}.${event}`, body, { deliveryMode: 1 });
   }
 
-  /** Publishes a JSON text on the exchange. */
+  /** Publishes a JSON text on the exchange (as text/plain with `contentType`, for bare records). */
   async publish(
     routingKey: string,
     payload: string,
-    options: { deliveryMode?: DeliveryMode } = {},
+    options: { deliveryMode?: DeliveryMode; contentType?: typeof TEXT_CONTENT_TYPE } = {},
   ): Promise<number> {
     await this.exchangeDeclared;
     const envelope = makeEnvelope({ payload, exchange: this.exchange, routingKey, ...options });

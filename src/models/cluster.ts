@@ -40,11 +40,11 @@ export function clusterHostCounts(statuses: readonly string[]): HostCounts {
 }
 
 /**
- * A cluster's status from its hosts' statuses: ok (all active), degraded (some not), failed (none
- * active). A cluster without hosts has nothing running: failed, as "none active" reads.
+ * A cluster's status from its hosts' statuses: ok (all active, or no hosts at all, as the
+ * original answers), degraded (some not active), failed (hosts, none active).
  */
 export function clusterStatus(statuses: readonly string[]): ClusterStatusName {
   const { total, available } = clusterHostCounts(statuses);
-  if (total > 0 && available === total) return "ok";
+  if (available === total) return "ok";
   return available === 0 ? "failed" : "degraded";
 }

@@ -24,6 +24,7 @@ import {
   revisioned,
   type SaveOptions,
 } from "./client-types.js";
+import { listTypeName, plainWrite, refusedExtensions } from "./original-storage.js";
 
 export type { Lease, Revisioned, SaveOptions };
 
@@ -122,15 +123,37 @@ export class StorageClient {
     model: Partial<T>,
     options: SaveOptions<T> = {},
   ): Promise<Revisioned<T>> {
-    const ifRevision = options.createOnly ? NO_RECORD : options.ifRevision;
-    const saved = await this.call("save", {
-      model_type_name: type.name,
-      model_json_data: outgoing(type, model, options.members),
-      ...(ifRevision !== undefined ? { if_revision: ifRevision } : {}),
-      ...(options.members ? { members: options.members } : {}),
-    });
+    // "" is the revision of a record from a storage without revisions (the original's).
+    const ifRevision = options.createOnly ? NO_RECORD : options.ifRevision || undefined;
+    const sent = outgoing(type, model, options.members);
+    let saved: unknown;
+    try {
+      saved = await this.call("save", {
+        model_type_name: type.name,
+        model_json_data: sent,
+        ...(ifRevision !== undefined ? { if_revision: ifRevision } : {}),
+        ...(options.members ? { members: options.members } : {}),
+      });
+    } catch (err) {
+      if (!refusedExtensions(err)) throw err;
+      saved = await plainWrite(this.plain, type, sent, ifRevision, options.members);
+    }
     return revisioned(type, saved);
   }
+
+  /** The original storage's two calls, for writes it has no params for (original-storage.ts). */
+  private readonly plain = {
+    find: (type: ModelType, id: Record<string, unknown>) =>
+      this.read(type, id).then(
+        (r) => type.toJson(r.model) as Record<string, unknown>,
+        (err) => {
+          if (err instanceof StorageLookupError) return null;
+          throw err;
+        },
+      ),
+    save: (type: ModelType, data: Record<string, unknown>) =>
+      this.call("save", { model_type_name: type.name, model_json_data: data }),
+  };
 
   /** Saves a list in one call; with `members`, only those members of each change. */
   async saveMany<T extends object>(
@@ -138,13 +161,26 @@ export class StorageClient {
     models: Partial<T>[],
     options: { members?: (keyof T & string)[]; ifRevisions?: (string | null)[] } = {},
   ): Promise<T[]> {
-    const saved = await this.call<unknown[]>("save", {
-      model_type_name: type.name,
-      model_json_data: models.map((m) => outgoing(type, m, options.members)),
-      ...(options.ifRevisions ? { if_revision: options.ifRevisions } : {}),
-      ...(options.members ? { members: options.members } : {}),
-    });
-    return saved.map((m) => type.parse(m));
+    const sent = models.map((m) => outgoing(type, m, options.members));
+    try {
+      const saved = await this.call<unknown[]>("save", {
+        model_type_name: type.name,
+        model_json_data: sent,
+        ...(options.ifRevisions ? { if_revision: options.ifRevisions } : {}),
+        ...(options.members ? { members: options.members } : {}),
+      });
+      return saved.map((m) => type.parse(m));
+    } catch (err) {
+      if (!refusedExtensions(err)) throw err;
+      const saved: T[] = [];
+      for (const [i, one] of sent.entries()) {
+        const ifRevision = options.ifRevisions?.[i] || undefined;
+        saved.push(
+          type.parse(await plainWrite(this.plain, type, one, ifRevision, options.members)),
+        );
+      }
+      return saved;
+    }
   }
 
   /**
@@ -198,8 +234,9 @@ export class StorageClient {
     options: ReadOptions = {},
   ): Promise<Revisioned<T>[]> {
     const item = (type.list ? getModelType(type.list.itemType) : type) as ModelType<T>;
+    // The list model's name (Hosts): the original storage takes no other.
     const records = await this.call<unknown[]>("list", {
-      model_type_name: item.name,
+      model_type_name: listTypeName(item),
       ...readParams(options),
     });
     return records.map((r) => revisioned(item, r));

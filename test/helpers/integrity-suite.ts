@@ -47,6 +47,12 @@ export function integritySuite(label: string, setup: () => Promise<IntegrityFixt
     });
     const rest = (method: string, path: string, body?: unknown) =>
       call(base, method, path, body === undefined ? {} : { body });
+    /** Stored as bootstrapped hosts: only those may join a cluster. */
+    const joinable = (addresses: string[]) =>
+      storage.saveMany(
+        Host,
+        addresses.map((address) => ({ address, status: "disassociated" as const })),
+      );
 
     test("a save conditioned on an old revision is refused with 409 and changes nothing", async () => {
       const first = await storage.write(Host, { address: "10.0.0.1", os: "a" });
@@ -171,6 +177,8 @@ export function integritySuite(label: string, setup: () => Promise<IntegrityFixt
     test("REST: 50 concurrent membership PUTs keep 50 members", async () => {
       assert.equal((await rest("PUT", "/api/v0/cluster/members")).status, 201);
       const addresses = Array.from({ length: 50 }, (_, i) => `10.1.0.${i + 1}`);
+      const extra = Array.from({ length: 10 }, (_, i) => `10.2.0.${i + 1}`);
+      await joinable([...addresses, ...extra]);
       const replies = await Promise.all(
         addresses.map((a) => rest("PUT", `/api/v0/cluster/members/hosts/${a}`)),
       );
@@ -178,7 +186,6 @@ export function integritySuite(label: string, setup: () => Promise<IntegrityFixt
       const members = (await rest("GET", "/api/v0/cluster/members/hosts")).body;
       assert.deepEqual([...members].sort(), [...addresses].sort());
       // Removing half while adding others: every change stays.
-      const extra = Array.from({ length: 10 }, (_, i) => `10.2.0.${i + 1}`);
       await Promise.all([
         ...addresses.slice(0, 25).map((a) => rest("DELETE", `/api/v0/cluster/members/hosts/${a}`)),
         ...extra.map((a) => rest("PUT", `/api/v0/cluster/members/hosts/${a}`)),
@@ -189,6 +196,7 @@ export function integritySuite(label: string, setup: () => Promise<IntegrityFixt
 
     test("REST: 20 concurrent old/new PUTs with one old list: one winner, 409 for the rest", async () => {
       await rest("PUT", "/api/v0/cluster/cas");
+      await joinable(["10.3.0.1", ...Array.from({ length: 20 }, (_, i) => `10.3.1.${i}`)]);
       await rest("PUT", "/api/v0/cluster/cas/hosts", { old: [], new: ["10.3.0.1"] });
       const replies = await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
@@ -198,7 +206,11 @@ export function integritySuite(label: string, setup: () => Promise<IntegrityFixt
       const winners = replies.filter((r) => r.status === 200);
       assert.equal(winners.length, 1);
       assert.equal(replies.filter((r) => r.status === 409).length, 19);
-      assert.deepEqual((await rest("GET", "/api/v0/cluster/cas/hosts")).body, winners[0]!.body);
+      // The answer is the cluster, with its members (as the original's).
+      assert.deepEqual(
+        (await rest("GET", "/api/v0/cluster/cas/hosts")).body,
+        winners[0]!.body.hostset,
+      );
     });
 
     test("REST: 10 concurrent host PUTs with different keys: one winner, its key stored", async () => {
@@ -225,6 +237,7 @@ export function integritySuite(label: string, setup: () => Promise<IntegrityFixt
 
     test("REST: PUT of an existing cluster updates network and manager and keeps members", async () => {
       await rest("PUT", "/api/v0/cluster/keep");
+      await joinable(["10.5.0.1"]);
       await rest("PUT", "/api/v0/cluster/keep/hosts/10.5.0.1");
       await rest("PUT", "/api/v0/network/other", { type: "flannel_server" });
       const reply = await rest("PUT", "/api/v0/cluster/keep", {

@@ -5,7 +5,8 @@ import { waitFor } from "../../src/testing/index.js";
 import { startProcess, stopProcess } from "./servers.js";
 
 // dist/test/helpers -> the source tree's test/peers (Python files are not compiled).
-const SCRIPT = fileURLToPath(new URL("../../../test/peers/kombu_peer.py", import.meta.url));
+const peerScript = (name: string) =>
+  fileURLToPath(new URL(`../../../test/peers/${name}`, import.meta.url));
 /** Debian's interpreter, where python3-kombu is installed (not whatever python3 is first on PATH). */
 export const PYTHON = "/usr/bin/python3";
 
@@ -19,9 +20,26 @@ export class KombuPeer {
 
   /** Starts the peer and waits for its READY line. */
   static async start(...args: string[]): Promise<KombuPeer> {
-    const peer = new KombuPeer(startProcess(PYTHON, [SCRIPT, ...args]));
+    return KombuPeer.script("kombu_peer.py", ...args);
+  }
+
+  /**
+   * Starts another script of test/peers (python_storage.py: the original storage service;
+   * python_rest.py: the original REST server's calls) and waits for its READY line.
+   */
+  static async script(name: string, ...args: string[]): Promise<KombuPeer> {
+    const peer = new KombuPeer(startProcess(PYTHON, [peerScript(name), ...args]));
     await peer.lines(1);
     return peer;
+  }
+
+  /** Every JSON line printed so far after READY. */
+  printed(): unknown[] {
+    return this.stdout
+      .split("\n")
+      .filter(Boolean)
+      .slice(1)
+      .map((l) => JSON.parse(l));
   }
 
   /** Resolves once the peer printed `count` JSON lines (READY included), or fails with its stderr. */

@@ -58,7 +58,7 @@ describe("commissaire cluster|host|network|container-manager", () => {
     assert.equal(created.stdout, (await cli("cluster", "get", "c1")).stdout);
     assert.match(
       (await cli("cluster", "list")).stdout,
-      /^NAME\s+STATUS\s+NETWORK\s+HOSTS\s+AVAILABLE\nc1\s+failed\s+default\s+0\s+0$/m,
+      /^NAME\s+STATUS\s+NETWORK\s+HOSTS\s+AVAILABLE\nc1\s+ok\s+default\s+0\s+0$/m,
     );
     assert.deepEqual(JSON.parse((await cli("cluster", "list", "--json")).stdout), ["c1"]);
     assert.equal(

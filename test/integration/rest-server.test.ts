@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { z } from "zod";
 import { Bus, CommissaireService, withParams } from "../../src/index.js";
-import { ClusterUpgrade, now } from "../../src/models/index.js";
+import { ClusterUpgrade, Host, now } from "../../src/models/index.js";
 import { hashPassword } from "../../src/services/server/auth.js";
 import { StorageClient } from "../../src/storage/client.js";
 import { waitFor } from "../../src/testing/index.js";
@@ -117,12 +117,20 @@ describe("REST server", () => {
     assert.equal((await get("/api/v0/clusters")).status, 200);
   });
 
+  test("the base URL the server logs answers with a short index", async () => {
+    for (const path of ["/api/v0/", "/api/v0"]) {
+      const index = await get(path);
+      assert.equal(index.status, 200);
+      assert.ok(index.body.endpoints.includes("/api/v0/clusters"));
+    }
+  });
+
   test("clusters: create, update, read with computed status, list, delete", async () => {
     const created = await put("/api/v0/cluster/c1", { network: "default", container_manager: "" });
     assert.equal(created.status, 201);
     assert.deepEqual(created.body, {
       name: "c1",
-      status: "failed",
+      status: "ok",
       network: "default",
       container_manager: "",
       hosts: { total: 0, available: 0, unavailable: 0 },
@@ -150,9 +158,30 @@ describe("REST server", () => {
 
   test("cluster members: list, compare-and-swap replace, membership test, add, remove", async () => {
     assert.deepEqual((await get("/api/v0/cluster/c1/hosts")).body, []);
+    const storage = new StorageClient(bus);
+    // Only hosts that exist and finished their bootstrap may join (the original's 404 and 405).
+    await storage.saveMany(Host, [
+      { address: "192.0.2.1", status: "disassociated" },
+      { address: "192.0.2.5", status: "active" },
+      { address: "192.0.2.6", status: "bootstrapping" },
+    ]);
+    assert.equal(
+      (await put("/api/v0/cluster/c1/hosts", { old: [], new: ["192.0.2.77"] })).status,
+      404,
+    );
+    const notReady = await put("/api/v0/cluster/c1/hosts", { old: [], new: ["192.0.2.6"] });
+    assert.equal(notReady.status, 405);
+    assert.match(notReady.body.error, /192\.0\.2\.6 \(status: bootstrapping\)/);
+    assert.equal((await put("/api/v0/cluster/c1/hosts/192.0.2.77")).status, 404);
+    assert.equal((await put("/api/v0/cluster/c1/hosts/192.0.2.6")).status, 405);
+    assert.deepEqual((await get("/api/v0/cluster/c1/hosts")).body, [], "nothing joined");
+    // The old/new form answers the cluster, with its members, as the original's.
     const swapped = await put("/api/v0/cluster/c1/hosts", { old: [], new: ["192.0.2.1"] });
-    assert.deepEqual([swapped.status, swapped.body], [200, ["192.0.2.1"]]);
-    const stale = await put("/api/v0/cluster/c1/hosts", { old: [], new: ["192.0.2.9"] });
+    assert.deepEqual(
+      [swapped.status, swapped.body.name, swapped.body.hostset],
+      [200, "c1", ["192.0.2.1"]],
+    );
+    const stale = await put("/api/v0/cluster/c1/hosts", { old: [], new: ["192.0.2.5"] });
     assert.equal(stale.status, 409);
     assert.equal((await put("/api/v0/cluster/c1/hosts", { old: "x" })).status, 400);
     assert.deepEqual((await get("/api/v0/cluster/c1/hosts/192.0.2.1")).body, ["192.0.2.1"]);
@@ -184,7 +213,9 @@ describe("REST server", () => {
     assert.equal(created.body.status, "investigating");
     assert.ok(!("ssh_priv_key" in created.body));
     await waitFor(() => investigations.length === 1, { what: "the investigate notification" });
-    assert.deepEqual(investigations[0].params, { address: "192.0.2.10", cluster_name: "c1" });
+    // The original's params: the cluster as cluster_data.
+    assert.equal(investigations[0].params.address, "192.0.2.10");
+    assert.equal(investigations[0].params.cluster_data.name, "c1");
     await sub.close();
     const host = await get("/api/v0/host/192.0.2.10");
     assert.equal(host.body.address, "192.0.2.10");

@@ -19,6 +19,7 @@ import { type Authenticator, type AuthGate, authorize, gateOf, httpsOptions } fr
 import { clusterEndpoints } from "./endpoints/clusters.js";
 import { containerNodeEndpoints } from "./endpoints/container-nodes.js";
 import { hostEndpoints } from "./endpoints/hosts.js";
+import { indexEndpoint } from "./endpoints/index-page.js";
 import { containerManagerEndpoints, networkEndpoints } from "./endpoints/named-records.js";
 import { checkPathNames } from "./endpoints/names.js";
 import { operationEndpoints } from "./endpoints/operations.js";
@@ -43,7 +44,8 @@ export class CommissaireServer {
   constructor(private readonly options: ServerOptions) {
     this.gate = gateOf(options.authenticator);
     const storage = new StorageClient(options.bus);
-    clusterEndpoints(this.router, storage);
+    indexEndpoint(this.router);
+    clusterEndpoints(this.router, storage, options.bus);
     operationEndpoints(this.router, storage, options.bus);
     hostEndpoints(this.router, storage, options.bus, options.logger);
     networkEndpoints(this.router, storage);

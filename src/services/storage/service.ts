@@ -189,13 +189,16 @@ export class StorageService extends CommissaireService {
     let parsed: object[] = [];
     if (members) {
       checkMembers(type, members);
-      // What a partial save sends is validated as the members it names, before any write.
+      // What a partial save sends is validated as the members it names, before any write; rules
+      // on members it does not name (a ClusterDeploy's version) hold for the merged record.
       const pk = type.primaryKey!;
-      parseAll(
-        type,
-        items.map((item, i) => ({ ...pick(item, members), [pk]: keys[i] })),
-        single,
+      const named = new Set<string>([...members, pk]);
+      const problems = items.flatMap((item, i) =>
+        type
+          .validate({ ...pick(item, members), [pk]: keys[i] })
+          .filter((issue) => named.has(issue.member.split(/[.[]/)[0]!)),
       );
+      if (problems.length) throw new ModelValidationError(type.name, problems);
     } else {
       parsed = parseAll(type, items, single);
       // A Host source naming no handler is refused before anything is written.

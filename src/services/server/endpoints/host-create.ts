@@ -8,8 +8,9 @@
  */
 import type { Logger } from "../../../base/logger.js";
 import type { Bus } from "../../../bus/bus.js";
+import { TEXT_CONTENT_TYPE } from "../../../bus/envelope.js";
 import { StoragePreconditionError } from "../../../bus/errors.js";
-import { Host, HostCreds } from "../../../models/index.js";
+import { Cluster, Host, HostCreds, now } from "../../../models/index.js";
 import type { StorageClient } from "../../../storage/client.js";
 import { HttpError } from "../http-error.js";
 import type { Reply, RequestContext } from "../router.js";
@@ -43,7 +44,8 @@ export function hostCreator(storage: StorageClient, bus: Bus, logger: Logger) {
       );
     const remoteUser = optionalString(data, "remote_user", what) ?? "root";
     const clusterName = optionalString(data, "cluster", what);
-    if (clusterName && !(await orNull(storage.getCluster(clusterName))))
+    const cluster = clusterName ? await orNull(storage.getCluster(clusterName)) : null;
+    if (clusterName && !cluster)
       throw new HttpError(400, `${what}: cluster "${clusterName}" does not exist`);
 
     let host: Host;
@@ -65,16 +67,20 @@ export function hostCreator(storage: StorageClient, bus: Bus, logger: Logger) {
       throw err;
     }
     if (clusterName) await addMember(storage, clusterName, address);
-    // The investigator takes it from here; nobody waits for the investigation.
+    // The investigator takes it from here; nobody waits for the investigation. The params are
+    // the original's, so its investigator takes them too.
     const queues = await bus.notify("jobs.investigate", {
       address,
-      ...(clusterName ? { cluster_name: clusterName } : {}),
+      cluster_data: cluster ? Cluster.toJson(cluster) : {},
     });
     if (queues === 0)
       logger.warn(
         { address },
         "no investigator is listening: the host stays investigating until one starts",
       );
+    // As the original: a WatcherRecord (bare, text/plain) puts the host on a watcher's queue.
+    const record = JSON.stringify({ address, last_check: now() });
+    await bus.publish("jobs.watcher", record, { contentType: TEXT_CONTENT_TYPE });
     return { status: 201, body: Host.toSafeJson(host) };
   };
 }

@@ -5,6 +5,7 @@
 
 import type { Logger } from "../../../base/logger.js";
 import type { Bus } from "../../../bus/bus.js";
+import { ContainerManagerError } from "../../../bus/errors.js";
 import { Cluster, Host, HostCreds } from "../../../models/index.js";
 import type { StorageClient } from "../../../storage/client.js";
 import { HttpError } from "../http-error.js";
@@ -13,6 +14,7 @@ import { objectBody, optionalString } from "./body.js";
 import { removeMember } from "./clusters.js";
 import { orNull } from "./exists.js";
 import { hostCreator } from "./host-create.js";
+import { left } from "./membership.js";
 
 export function hostEndpoints(
   router: Router,
@@ -47,8 +49,11 @@ export function hostEndpoints(
     await mustGet(address);
     await storage.delete(Host, { address });
     await orNull(storage.delete(HostCreds, { address }));
-    for (const cluster of await storage.list(Cluster))
-      if (cluster.hostset.includes(address)) await removeMember(storage, cluster.name, address);
+    for (const cluster of await storage.list(Cluster)) {
+      if (!cluster.hostset.includes(address)) continue;
+      const saved = await removeMember(storage, cluster.name, address);
+      if (saved) await left(bus, saved, address);
+    }
     return { status: 200, body: [] };
   });
 
@@ -107,12 +112,23 @@ export function hostEndpoints(
 
   router.on("GET", "/api/v0/host/{address}/status", async ({ params }) => {
     const host = await mustGet(params.address!);
+    const cluster = (await storage.list(Cluster)).find((c) => c.hostset.includes(host.address));
+    let containerManager: unknown = {};
+    if (cluster?.container_manager) {
+      // As the original: what the container manager says of the node, or {} when it cannot say.
+      containerManager = await bus
+        .request("container.get_node_status", [cluster.container_manager, host.address])
+        .catch((err) => {
+          if (err instanceof ContainerManagerError) return {};
+          throw err;
+        });
+    }
     return {
       status: 200,
       body: {
         type: "host_only",
         host: { last_check: host.last_check, status: host.status },
-        container_manager: {},
+        container_manager: containerManager,
       },
     };
   });

@@ -35,15 +35,19 @@ export function operationEndpoints(router: Router, storage: StorageClient, bus: 
     router.on("PUT", `/api/v0/cluster/{name}/${operation}`, async ({ params, body }) => {
       const what = `${operation} of cluster "${params.name}"`;
       const data = objectBody(body, what);
-      const request: Record<string, unknown> = { name: params.name };
+      const policy: Record<string, unknown> = {};
       // Ours: the rolling policy for this call (docs/cluster-execution.md).
       for (const member of ["batches", "max_failures", "mode"])
-        if (data[member] !== undefined) request[member] = data[member];
-      if (operation === "deploy") {
-        const version = optionalString(data, "version", what);
-        if (!version) throw new HttpError(400, `${what}: "version" is required`);
-        request.version = version;
-      }
+        if (data[member] !== undefined) policy[member] = data[member];
+      const version = optionalString(data, "version", what);
+      if (operation === "deploy" && !version)
+        throw new HttpError(400, `${what}: "version" is required`);
+      // Without a policy, the original's positional call (cluster name[, version]), which its
+      // clusterexec takes too; a policy needs named params, which only ours takes.
+      const positional = operation === "deploy" ? [params.name!, version!] : [params.name!];
+      const request = Object.keys(policy).length
+        ? { cluster_name: params.name, ...(version ? { version } : {}), ...policy }
+        : positional;
       if (!(await orNull(storage.getCluster(params.name!))))
         throw new HttpError(404, `cluster "${params.name}" does not exist`);
       try {
