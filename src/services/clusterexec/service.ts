@@ -53,6 +53,8 @@ export class ClusterExecService extends CommissaireService {
   readonly storage = new StorageClient(this.bus, { subscriber: this });
   readonly holder = `${hostname()}:${process.pid}:${randomUUID()}`;
   private readonly connector: RemoteConnector;
+  /** The connector was opened here (not handed in): this service closes it at stop. */
+  private readonly ownsConnector: boolean;
   private readonly ctx: RunnerContext;
   /** Operations this process runs now, by cluster. */
   readonly running = new Map<string, Promise<void>>();
@@ -60,6 +62,7 @@ export class ClusterExecService extends CommissaireService {
 
   constructor(options: ClusterExecOptions) {
     super(options);
+    this.ownsConnector = !options.connector;
     this.connector =
       options.connector ?? new SshPool(readRemoteSettings(this.config.remote), this.logger);
     this.leaseTtl = Number(this.config.lease_ttl_seconds ?? 30);
@@ -89,7 +92,8 @@ export class ClusterExecService extends CommissaireService {
 
   protected override async onStop(): Promise<void> {
     await Promise.allSettled(this.running.values());
-    await this.connector.close();
+    // A connector handed in belongs to the caller, who may share it with other services.
+    if (this.ownsConnector) await this.connector.close();
   }
 
   /** True while the cluster's operation in this process waits on a pause. */
