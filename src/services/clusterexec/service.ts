@@ -58,6 +58,7 @@ export class ClusterExecService extends CommissaireService {
   private readonly ctx: RunnerContext;
   /** Operations this process runs now, by cluster. */
   readonly running = new Map<string, Promise<void>>();
+  private readonly runners = new Map<string, OperationRunner>();
   private readonly leaseTtl: number;
 
   constructor(options: ClusterExecOptions) {
@@ -137,7 +138,11 @@ export class ClusterExecService extends CommissaireService {
         `an operation on cluster "${name}" is already running; pause, resume or abort it, or wait`,
       );
     // The lease says whether another process runs one; `running` whether this one does (a
-    // holder's second acquire renews its own lease).
+    // holder's second acquire renews its own lease). An operation whose final status is being
+    // written is over for whoever reads the record: a new one waits for its last steps (the
+    // lease released) instead of being refused, and starts after them.
+    const current = this.running.get(name);
+    if (current && this.runners.get(name)?.finishing) await current;
     if (this.running.has(name)) throw busy();
     this.running.set(name, Promise.resolve());
     try {
@@ -174,6 +179,7 @@ export class ClusterExecService extends CommissaireService {
     const lease = operationLease(record.name);
     const policy = readPolicy(record.policy, {});
     const runner = new OperationRunner(this.ctx, kind, record, policy, cluster);
+    this.runners.set(record.name, runner);
     const run = runner
       .run()
       .catch(async (err: Error) => {
@@ -186,6 +192,7 @@ export class ClusterExecService extends CommissaireService {
       .finally(async () => {
         this.ctx.leases.delete(lease);
         this.running.delete(record.name);
+        this.runners.delete(record.name);
         await this.storage.releaseLease(lease, this.holder).catch(() => false);
       });
     this.running.set(record.name, run);
