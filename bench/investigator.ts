@@ -5,9 +5,11 @@
  * Storage (memory) runs in the same process, so CPU per host includes it.
  */
 import { Host, HostCreds } from "../src/models/index.js";
+import type { RemoteConnector, RemoteExecutor } from "../src/remote/executor.js";
 import { InvestigatorService } from "../src/services/investigator/service.js";
 import { callHandler, startTestService } from "../src/testing/index.js";
 import { TestHosts } from "../test/hosts/harness.js";
+import { remoteBench } from "./remote.js";
 
 const CONCURRENCY = 20;
 
@@ -18,6 +20,38 @@ interface Baseline {
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
+/** Times of each remote step (connect, facts, each command) by name, for the per-step line. */
+function timed(inner: RemoteConnector, steps: Map<string, number[]>): RemoteConnector {
+  const note = async <T>(name: string, work: Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await work;
+    } finally {
+      const list = steps.get(name) ?? [];
+      list.push(performance.now() - t0);
+      steps.set(name, list);
+    }
+  };
+  return {
+    close: () => inner.close(),
+    open: async (target) => {
+      const ex = await note("connect", inner.open(target));
+      const wrapped: RemoteExecutor = {
+        address: ex.address,
+        get hostKey() {
+          return ex.hostKey;
+        },
+        run: (command, options) => note(`\`${command}\``, ex.run(command, options)),
+        readFile: (path, options) => note("readFile", ex.readFile(path, options)),
+        writeFile: (path, data, options) => note("writeFile", ex.writeFile(path, data, options)),
+        facts: (options) => note("facts", ex.facts(options)),
+        close: () => ex.close(),
+      };
+      return wrapped;
+    },
+  };
+}
+
 export async function investigatorBench(
   quick: boolean,
   plainSsh: unknown,
@@ -25,11 +59,12 @@ export async function investigatorBench(
   const count = quick ? 20 : 100;
   process.stderr.write(`investigator: starting ${count} sshd test hosts\n`);
   const hosts = await TestHosts.start(Array.from({ length: count }, () => ({ proxy: false })));
+  const steps = new Map<string, number[]>();
   const t = await startTestService(
     (bus) =>
       new InvestigatorService({
         bus,
-        remote: hosts.pool(),
+        remote: timed(hosts.pool(), steps),
         inFlightLimit: CONCURRENCY,
         config: { recover_interval_seconds: 3600 },
       }),
@@ -66,6 +101,17 @@ export async function investigatorBench(
     const lines = [
       `investigator: ${count} test hosts investigated (facts + bootstrap), ${CONCURRENCY} at a time: ${JSON.stringify(statuses)}`,
       `wall ${f(wallMs)} ms, p50 ${f(percentile(times, 50))} ms, p99 ${f(percentile(times, 99))} ms per host, CPU ${f(cpuMsPerHost, 1)} ms/host (storage included)`,
+      `per host, p50 by step (ms): ${[...steps]
+        .map(
+          ([name, list]) =>
+            `${name} ${f(
+              percentile(
+                list.sort((a, b) => a - b),
+                50,
+              ),
+            )}`,
+        )
+        .join(", ")}`,
       baseline
         ? `ratio to plain ssh facts on the same hosts count (bench/remote.ts, this run): wall x${f(wallMs / baseline, 2)}`
         : "no plain-ssh baseline in this run",
@@ -85,4 +131,13 @@ export async function investigatorBench(
     await t.close();
     await hosts.destroy();
   }
+}
+
+// `node dist/bench/investigator.js [--quick]`: this part alone, with its plain-ssh baseline.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const quick = process.argv.includes("--quick");
+  const remote = await remoteBench(quick);
+  console.log(remote.lines.join("\n"));
+  const openssh = (remote.figures as { openssh: unknown }).openssh;
+  console.log((await investigatorBench(quick, openssh)).lines.join("\n"));
 }

@@ -31,12 +31,13 @@ function operationMembers<const D extends string, const E extends MemberSpecs>(d
     started_at: withDefault(optionalDate, () => ""),
     finished_at: withDefault(optionalDate, () => ""),
     // Extensions (docs/wire-extensions.md): per-host results, skipped hosts, the rolling policy,
-    // the operator's control request, why it ended failed.
+    // the operator's control request, whether it waits on a pause now, why it ended failed.
     hosts: withDefault(obj, () => ({})),
     skipped: withDefault(list, () => []),
     policy: withDefault(obj, () => ({})),
     control: withDefault(oneOf(["pause", "abort"], true), () => ""),
     aborted: withDefault(bool, () => false),
+    paused: withDefault(bool, () => false),
     error: withDefault(str, () => ""),
   };
 }

@@ -24,9 +24,19 @@ export interface CommandSet {
 
 export type CommandName = Exclude<keyof CommandSet, "name" | "aliases">;
 
-/** The command with its values filled in and quoted; a value the template lacks is an error. */
-export function render(template: string, values: Record<string, string | string[]> = {}): string {
+/**
+ * The command with its values filled in and quoted; a value the template lacks is an error.
+ * `shellText` values go in as they are, unquoted: for a script that fills them at run time
+ * (`{ packages: '"$@"' }`: the packages the script found missing). Never put data there.
+ */
+export function render(
+  template: string,
+  values: Record<string, string | string[]> = {},
+  shellText: Record<string, string> = {},
+): string {
   return template.replace(/(?<!%)\{([a-z_]+)\}/g, (_, name: string) => {
+    const text = shellText[name];
+    if (text !== undefined) return text;
     const value = values[name];
     if (value === undefined)
       throw new Error(`command template "${template}" needs a value for {${name}}`);

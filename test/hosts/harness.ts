@@ -48,6 +48,8 @@ for (const [signal, code] of [
 
 export class TestHosts {
   private readonly watchers: FSWatcher[] = [];
+  /** Pools made by pool(): closed at destroy() (a service leaves a pool it was handed open). */
+  private readonly pools: SshPool[] = [];
 
   private constructor(
     readonly hosts: TestHost[],
@@ -134,12 +136,13 @@ export class TestHosts {
     return { address: host.address, ssh_priv_key: this.sshPrivKey, remote_user: TEST_USER };
   }
 
-  /** An SshPool that refuses any address that is not a host of this harness. */
+  /** An SshPool that refuses any address that is not a host of this harness; closed at destroy(). */
   pool(
     settings: Partial<RemoteSettings> = {},
     logger?: Logger,
   ): RemoteConnector & { inner: SshPool } {
     const inner = new SshPool(settings, logger);
+    this.pools.push(inner);
     return Object.assign(guarded(inner, new Set(this.hosts.map((h) => h.address))), { inner });
   }
 
@@ -162,6 +165,7 @@ export class TestHosts {
 
   async destroy(): Promise<void> {
     for (const w of this.watchers) w.close();
+    await Promise.all(this.pools.map((p) => p.close()));
     await Promise.all(this.hosts.map((h) => h.destroy()));
     await this.launcher.close();
     rmSync(this.dir, { recursive: true, force: true });

@@ -41,6 +41,8 @@ export class TestHost {
   private namespace: string | null = null;
   readonly proxy: TcpProxy | null;
   private rebooting: Promise<void> | null = null;
+  /** How long each reboot took, down to answering again (ms): rebootDownMs plus the restart. */
+  readonly rebootTimesMs: number[] = [];
 
   constructor(
     readonly address: string,
@@ -99,7 +101,8 @@ export class TestHost {
         );
     });
     this.namespace = mountNamespace(pid);
-    await this.proxy?.listen();
+    // A host set to refuse connections keeps refusing them across a reboot.
+    if (this.proxy?.mode !== "refuse") await this.proxy?.listen();
   }
 
   /** Kills everything in the host's namespace (sshd, sessions, stubs), like pulling the plug. */
@@ -114,7 +117,11 @@ export class TestHost {
       } catch {
         // gone already
       }
-      await waitFor(() => !isRunning(pid), { what: `sshd ${pid} of ${this.address} to exit` });
+      // SIGKILLed: gone as soon as the kernel gets to it, which on a loaded machine can take seconds.
+      await waitFor(() => !isRunning(pid), {
+        timeoutMs: 30_000,
+        what: `sshd ${pid} of ${this.address} to exit`,
+      });
     }
     this.proxy?.cutAll();
   }
@@ -127,11 +134,13 @@ export class TestHost {
   /** Down for rebootDownMs with a new boot_id, then sshd back. Also what the reboot stub asks. */
   reboot(): Promise<void> {
     this.rebooting ??= (async () => {
+      const started = Date.now();
       await this.stop();
       rmSync(join(this.dir, "state", "reboot-requested"), { force: true });
       writeFileSync(join(this.dir, "boot_id"), `${randomUuid()}\n`);
       await new Promise((resolve) => setTimeout(resolve, this.options.rebootDownMs)); // the time the host is down
       await this.start();
+      this.rebootTimesMs.push(Date.now() - started);
     })().finally(() => {
       this.rebooting = null;
     });

@@ -67,16 +67,21 @@ async function investigate(host: TestHost): Promise<Record<string, unknown>> {
   >;
 }
 
+const rpmQuery = (p: string) => `rpm -q --queryformat %{VERSION}-%{RELEASE}\\n ${p}`;
+
 for (const [index, os, installer] of [
   [0, "fedora", "dnf -y install docker flannel"],
   [1, "centos", "yum -y install docker flannel"],
-  [2, "rhel", "yum -y install docker flannel"],
+  [2, "rhel", null],
   [3, "atomic", null],
 ] as const) {
-  test(`a ${os} host ends disassociated with its facts, bootstrapped`, async () => {
+  test(`a ${os} host ends disassociated with its facts, bootstrapped${installer ? ", missing packages installed" : ""}`, async () => {
     const host = hosts.at(index);
+    // `rpm -q` failing: the packages are missing (the stub says they are there otherwise).
+    if (installer) host.failCommand("rpm", 1);
     await addHost(host);
     const result = await investigate(host);
+    host.failCommand("rpm", null);
     assert.equal(result.status, "disassociated");
     const stored = await t.storage.getHost(host.address);
     assert.equal(stored.status, "disassociated");
@@ -85,13 +90,20 @@ for (const [index, os, installer] of [
     assert.ok(stored.last_check);
     const calls = host.calls().filter((c) => !c.startsWith("sudo "));
     const expected = [
-      ...(installer ? [installer] : []),
-      "systemctl enable flanneld",
-      "systemctl enable docker",
+      // One query for both; one each only when some is missing, to install only those.
+      ...(os === "atomic" ? [] : [rpmQuery("docker flannel")]),
+      ...(installer ? [rpmQuery("docker"), rpmQuery("flannel"), installer] : []),
+      "systemctl enable flanneld docker",
       "systemctl restart flanneld",
       "systemctl restart docker",
     ];
     assert.deepEqual(calls, expected);
+    // One sudo: the whole bootstrap is one session.
+    assert.deepEqual(
+      host.calls().filter((c) => c.startsWith("sudo ")),
+      ["sudo -n -- sh -c sh -s"],
+    );
+    if (installer) assert.deepEqual((result.changed as string[])[0], "install docker flannel");
     assert.match(host.etcFile("sysconfig/flanneld") ?? "", /FLANNEL_ETCD_ENDPOINTS=/);
     assert.match(host.etcFile("sysconfig/docker") ?? "", /OPTIONS=/);
     // The host key was recorded on first use.

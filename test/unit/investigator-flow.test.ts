@@ -90,8 +90,31 @@ test("an unknown OS ends failed with the reason", async () => {
   }
 });
 
+/** Files the bootstrap script (sent on stdin) writes, decoded from its base64 heredocs. */
+class ScriptRecordingRemote extends FakeRemote {
+  readonly scripts: string[] = [];
+  override async open(target: Parameters<FakeRemote["open"]>[0]) {
+    const ex = await super.open(target);
+    const run: typeof ex.run = (command, options) => {
+      if (typeof options?.stdin === "string") this.scripts.push(options.stdin);
+      return ex.run(command, options);
+    };
+    return { ...ex, address: ex.address, hostKey: ex.hostKey, run };
+  }
+
+  written(): Map<string, string> {
+    const files = new Map<string, string>();
+    const heredoc =
+      /base64 -d > '?([^ ']+)\.commissaire-'?\$\$\) <<'(\w+)'[^\n]*\n([\s\S]*?)\n\2\n/g;
+    for (const script of this.scripts)
+      for (const m of script.matchAll(heredoc))
+        files.set(m[1]!, Buffer.from(m[3]!.replace(/\n/g, ""), "base64").toString("utf8"));
+    return files;
+  }
+}
+
 test("a flannel_server network configures flanneld with the server's address", async () => {
-  const remote = new FakeRemote();
+  const remote = new ScriptRecordingRemote();
   const { t } = await start(remote);
   try {
     await t.storage.save(Network, {
@@ -106,8 +129,9 @@ test("a flannel_server network configures flanneld with the server's address", a
       cluster_data: { name: "c1" },
     });
     assert.equal((await t.storage.getHost("192.0.2.5")).status, "disassociated");
+    assert.deepEqual(remote.commands("192.0.2.5"), ["sh -s"], "the bootstrap in one session");
     assert.match(
-      String(remote.file("192.0.2.5", "/etc/sysconfig/flanneld")),
+      String(remote.written().get("/etc/sysconfig/flanneld")),
       /--remote=192\.0\.2\.99:8080/,
     );
   } finally {

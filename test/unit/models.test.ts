@@ -61,6 +61,7 @@ test("defaults of every model", () => {
     policy: {},
     control: "",
     aborted: false,
+    paused: false,
     error: "",
   });
   assert.deepEqual(ClusterDeploy.defaults(), {
@@ -75,6 +76,7 @@ test("defaults of every model", () => {
     policy: {},
     control: "",
     aborted: false,
+    paused: false,
     error: "",
   });
   assert.deepEqual(Network.create({ name: "n" }), {

@@ -104,6 +104,11 @@ test("templates: values quoted, lists as several arguments, rpm's %{TAGS} untouc
   );
   assert.throws(() => render("systemctl enable {service}"), /needs a value for \{service\}/);
   assert.throws(() => render("dnf -y install {packages}", { packages: [] }), /must not be empty/);
+  assert.equal(
+    render("dnf -y install {packages}", {}, { packages: '"$@"' }),
+    'dnf -y install "$@"',
+    "shell text goes in unquoted, for a script that fills it at run time",
+  );
   assert.equal(quote("$(reboot)"), "'$(reboot)'");
   assert.equal(withSudo("echo 'hi'"), `sudo -n -- sh -c 'echo '\\''hi'\\'''`);
 });

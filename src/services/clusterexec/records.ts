@@ -32,6 +32,8 @@ export interface OperationRecord {
   policy: Record<string, unknown>;
   control: string;
   aborted: boolean;
+  /** True while the operation waits on a pause (no host in its turn). */
+  paused: boolean;
   error: string;
   version?: string;
   [member: string]: unknown;
@@ -55,6 +57,7 @@ export function progressMembers(kind: OperationKind): string[] {
     "skipped",
     "policy",
     "aborted",
+    "paused",
     "error",
   ];
 }

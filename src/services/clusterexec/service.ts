@@ -53,13 +53,17 @@ export class ClusterExecService extends CommissaireService {
   readonly storage = new StorageClient(this.bus, { subscriber: this });
   readonly holder = `${hostname()}:${process.pid}:${randomUUID()}`;
   private readonly connector: RemoteConnector;
+  /** The connector was opened here (not handed in): this service closes it at stop. */
+  private readonly ownsConnector: boolean;
   private readonly ctx: RunnerContext;
   /** Operations this process runs now, by cluster. */
   readonly running = new Map<string, Promise<void>>();
+  private readonly runners = new Map<string, OperationRunner>();
   private readonly leaseTtl: number;
 
   constructor(options: ClusterExecOptions) {
     super(options);
+    this.ownsConnector = !options.connector;
     this.connector =
       options.connector ?? new SshPool(readRemoteSettings(this.config.remote), this.logger);
     this.leaseTtl = Number(this.config.lease_ttl_seconds ?? 30);
@@ -89,7 +93,8 @@ export class ClusterExecService extends CommissaireService {
 
   protected override async onStop(): Promise<void> {
     await Promise.allSettled(this.running.values());
-    await this.connector.close();
+    // A connector handed in belongs to the caller, who may share it with other services.
+    if (this.ownsConnector) await this.connector.close();
   }
 
   /** True while the cluster's operation in this process waits on a pause. */
@@ -133,7 +138,11 @@ export class ClusterExecService extends CommissaireService {
         `an operation on cluster "${name}" is already running; pause, resume or abort it, or wait`,
       );
     // The lease says whether another process runs one; `running` whether this one does (a
-    // holder's second acquire renews its own lease).
+    // holder's second acquire renews its own lease). An operation whose final status is being
+    // written is over for whoever reads the record: a new one waits for its last steps (the
+    // lease released) instead of being refused, and starts after them.
+    const current = this.running.get(name);
+    if (current && this.runners.get(name)?.finishing) await current;
     if (this.running.has(name)) throw busy();
     this.running.set(name, Promise.resolve());
     try {
@@ -170,6 +179,7 @@ export class ClusterExecService extends CommissaireService {
     const lease = operationLease(record.name);
     const policy = readPolicy(record.policy, {});
     const runner = new OperationRunner(this.ctx, kind, record, policy, cluster);
+    this.runners.set(record.name, runner);
     const run = runner
       .run()
       .catch(async (err: Error) => {
@@ -182,6 +192,7 @@ export class ClusterExecService extends CommissaireService {
       .finally(async () => {
         this.ctx.leases.delete(lease);
         this.running.delete(record.name);
+        this.runners.delete(record.name);
         await this.storage.releaseLease(lease, this.holder).catch(() => false);
       });
     this.running.set(record.name, run);

@@ -32,19 +32,47 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     });
   });
 
-/** Waits for the host to answer with a boot_id other than `before`; throws with the reason. */
+/** What a rebooted host says in one round trip: its boot and how far systemd got. */
+export interface BootState {
+  bootId: string;
+  /** `systemctl is-system-running`'s answer ("running", "degraded", "starting", ...). */
+  state: string;
+}
+
+/** One command, no fork but systemctl's: the boot_id read by the shell itself. */
+const PROBE =
+  "read -r b < /proc/sys/kernel/random/boot_id; s=$(systemctl is-system-running 2>/dev/null); " +
+  'printf \'%s %s\\n\' "$b" "$s"';
+
+/** States of a system still booting: worth waiting for, not yet a verdict. */
+const BOOTING = new Set(["initializing", "starting"]);
+
+export async function probeBoot(ex: RemoteExecutor, timeoutMs?: number): Promise<BootState> {
+  const { stdout } = await ex.run(PROBE, { check: false, ...(timeoutMs ? { timeoutMs } : {}) });
+  const [bootId = "", state = ""] = stdout.trim().split(/\s+/);
+  return { bootId, state };
+}
+
+/**
+ * Waits for the host to answer with a boot_id other than `before` and a system done booting;
+ * throws with the reason. While the host is down each try fails at once (connection refused), so
+ * the probe interval is what a host that came back waits, at most, before it is seen.
+ */
 export async function waitForNewBoot(
   ex: RemoteExecutor,
   before: string,
   settings: VerifySettings,
-): Promise<string> {
+): Promise<BootState> {
   const deadline = Date.now() + settings.rebootTimeoutMs;
   let last = "it did not answer";
   while (Date.now() < deadline) {
     try {
-      const facts = await ex.facts({ timeoutMs: Math.max(1000, settings.probeIntervalMs * 5) });
-      if (facts.bootId && facts.bootId !== before) return facts.bootId;
-      last = `it answered with the same boot_id ${before} (the reboot did not happen)`;
+      const now = await probeBoot(ex, Math.max(1000, settings.probeIntervalMs * 5));
+      if (now.bootId && now.bootId !== before && !BOOTING.has(now.state)) return now;
+      last =
+        now.bootId === before
+          ? `it answered with the same boot_id ${before} (the reboot did not happen)`
+          : `it is still booting (systemctl is-system-running says "${now.state}")`;
     } catch (err) {
       last = `it did not answer (${(err as Error).message})`;
     }
@@ -55,22 +83,29 @@ export async function waitForNewBoot(
   );
 }
 
-/** The system state is one of the accepted ones, and stays on the same boot for the stability wait. */
+/**
+ * The system state is one of the accepted ones, and the host stays on the same boot (and
+ * healthy) through the stability wait. `seen` is a probe already made, if any.
+ */
 export async function verifyHealthy(
   ex: RemoteExecutor,
   bootId: string,
   settings: VerifySettings,
+  seen?: BootState,
 ): Promise<void> {
-  const state = (await ex.run("systemctl is-system-running", { check: false })).stdout.trim();
-  if (!settings.acceptedStates.includes(state))
-    throw new Error(
-      `systemctl is-system-running says "${state}" (accepted: ${settings.acceptedStates.join(", ")})`,
-    );
+  const check = ({ state }: BootState) => {
+    if (!settings.acceptedStates.includes(state))
+      throw new Error(
+        `systemctl is-system-running says "${state}" (accepted: ${settings.acceptedStates.join(", ")})`,
+      );
+  };
+  check(seen ?? (await probeBoot(ex)));
   if (settings.stabilityMs > 0) {
     await sleep(settings.stabilityMs);
-    const facts = await ex.facts();
-    if (facts.bootId !== bootId)
+    const later = await probeBoot(ex);
+    if (later.bootId !== bootId)
       throw new Error("the host rebooted again during the stability wait");
+    check(later);
   }
 }
 

@@ -5,12 +5,12 @@
  */
 import type { Logger } from "../../base/logger.js";
 import type { Bus } from "../../bus/bus.js";
-import { HostCreds } from "../../models/index.js";
+import { type Cluster, HostCreds } from "../../models/index.js";
 import { targetFromCreds } from "../../remote/credentials.js";
 import type { RemoteConnector, RemoteExecutor } from "../../remote/executor.js";
 import { commandSetFor } from "../../remote/os-registry.js";
 import type { StorageClient } from "../../storage/client.js";
-import { bootstrap } from "./bootstrap.js";
+import { type BootstrapPlan, bootstrap } from "./bootstrap.js";
 import { clusterOf, etcdEndpoint, networkOf } from "./environment.js";
 import { failureReason } from "./failure-reason.js";
 import { HostStatusWriter, SupersededError } from "./host-status.js";
@@ -38,6 +38,20 @@ export interface InvestigationResult {
 /** Statuses an investigation takes up; a host in any other was finished by someone. */
 export const OPEN_STATUSES = new Set(["investigating", "bootstrapping", ""]);
 
+/** The host's cluster and what bootstrap writes, from the cluster's Network and etcd handler. */
+async function environmentPlan(
+  ctx: InvestigationContext,
+  address: string,
+  clusterName: string | undefined,
+): Promise<{ cluster: Cluster | null; plan: BootstrapPlan }> {
+  const cluster = await clusterOf(ctx.storage, address, clusterName);
+  const [network, etcd] = await Promise.all([
+    networkOf(ctx.storage, cluster),
+    etcdEndpoint(ctx.bus),
+  ]);
+  return { cluster, plan: bootstrapPlan(network, etcd ?? { serverUrl: ctx.fallbackEtcdUrl }) };
+}
+
 export async function investigate(
   ctx: InvestigationContext,
   address: string,
@@ -47,17 +61,22 @@ export async function investigate(
   if (!OPEN_STATUSES.has(host.status)) return { address, status: host.status };
   let step = "connect";
   let ex: RemoteExecutor | undefined;
+  // What bootstrap will write depends on storage only: read it while SSH connects.
+  const planning = environmentPlan(ctx, address, clusterName);
+  planning.catch(() => undefined); // its failure is reported at the bootstrap step
   try {
     const creds = await ctx.storage.get(HostCreds, { address });
     ex = await ctx.remote.open(targetFromCreds(creds));
-    if (!creds.ssh_host_key && ex.hostKey)
-      await ctx.storage.save(
-        HostCreds,
-        { address, ssh_host_key: ex.hostKey },
-        { members: ["ssh_host_key"] },
-      );
+    const keySaved =
+      !creds.ssh_host_key && ex.hostKey
+        ? ctx.storage.save(
+            HostCreds,
+            { address, ssh_host_key: ex.hostKey },
+            { members: ["ssh_host_key"] },
+          )
+        : undefined;
     step = "facts";
-    const facts = await ex.facts();
+    const [facts] = await Promise.all([ex.facts(), keySaved]);
     const commands = commandSetFor(facts.os);
     await host.set({
       status: "bootstrapping",
@@ -69,11 +88,7 @@ export async function investigate(
       last_check: new Date().toISOString(),
     });
     step = "bootstrap";
-    const cluster = await clusterOf(ctx.storage, address, clusterName);
-    const plan = bootstrapPlan(
-      await networkOf(ctx.storage, cluster),
-      (await etcdEndpoint(ctx.bus)) ?? { serverUrl: ctx.fallbackEtcdUrl },
-    );
+    const { cluster, plan } = await planning;
     const { changed } = await bootstrap(ex, commands, plan);
     ctx.logger.info(
       { address, changed },

@@ -40,6 +40,8 @@ export class InvestigatorService extends CommissaireService {
   readonly name = "investigator";
   readonly storage = new StorageClient(this.bus, { subscriber: this });
   readonly remote: RemoteConnector;
+  /** The remote layer was opened here (not handed in): this service closes it at stop. */
+  private readonly ownsRemote: boolean;
   /** This process's name on the host leases. */
   readonly holder = `investigator-${randomUUID()}`;
   private readonly leaseSeconds: number;
@@ -50,6 +52,7 @@ export class InvestigatorService extends CommissaireService {
 
   constructor(options: InvestigatorOptions) {
     super(options);
+    this.ownsRemote = !options.remote;
     this.remote =
       options.remote ?? new SshPool(readRemoteSettings(this.config.remote), this.logger);
     this.leaseSeconds = seconds(this.config.lease_seconds, 60);
@@ -67,7 +70,8 @@ export class InvestigatorService extends CommissaireService {
   }
 
   protected override async onStop(): Promise<void> {
-    await this.remote.close();
+    // A remote layer handed in belongs to the caller, who may share it with other services.
+    if (this.ownsRemote) await this.remote.close();
   }
 
   on_investigate = withParams(investigateParams, ({ address, cluster_data, cluster_name }) => {
