@@ -3,6 +3,7 @@
  * storage service and the watcher on one memory bus, N hosts stored as active, checked through a
  * fake remote with 5-20 ms latency or over SSH to test hosts. Prints one JSON line of figures.
  */
+import { loadavg } from "node:os";
 import { Host, HostCreds } from "../src/models/host.js";
 import type { RemoteConnector, RemoteExecutor } from "../src/remote/executor.js";
 import { SshPool } from "../src/remote/pool.js";
@@ -82,6 +83,8 @@ t.service.onCheck = (address, ok) => {
   if (!ok) failed += 1;
 };
 const writes0 = t.service.writer.writes;
+const records0 = t.service.writer.records;
+const load0 = loadavg()[0]!;
 const cpu0 = process.cpuUsage();
 const wall0 = performance.now();
 await pause(job.measureS * 1000);
@@ -100,7 +103,10 @@ const figures = {
   cpuShare: (cpu.user + cpu.system) / 1000 / wallMs,
   rssMb: process.memoryUsage().rss / 1024 / 1024,
   storageWritesPerMinute: (t.service.writer.writes - writes0) / minutes,
+  recordsWrittenPerMinute: (t.service.writer.records - records0) / minutes,
+  loadAverage: [load0, loadavg()[0]!],
 };
 await t.close();
+await remote.close(); // handed in: the watcher leaves it open
 process.stdout.write(`${JSON.stringify(figures)}\n`);
 process.exit(0);
