@@ -23,6 +23,8 @@ interface Figures {
   rssMb: number;
   storageWritesPerMinute: number;
   recordsWrittenPerMinute: number;
+  /** Remote errors by kind over the whole run (SSH only). */
+  failureKinds: Record<string, number>;
   /** 1-minute load average at the start and the end of the measurement (the machine is shared). */
   loadAverage: [number, number];
 }
@@ -33,7 +35,7 @@ function load(job: Record<string, unknown>): Promise<Figures> {
 
 function line(name: string, f: Figures): string {
   return (
-    `${name}: ${f.hosts} hosts, interval ${f.intervalS} s: ${f.checks} checks of ${f.hostsChecked} hosts (${f.failed} failed), ` +
+    `${name}: ${f.hosts} hosts, interval ${f.intervalS} s: ${f.checks} checks of ${f.hostsChecked} hosts (${f.failed} failed${Object.keys(f.failureKinds).length ? `: ${JSON.stringify(f.failureKinds)} over the run` : ""}), ` +
     `lateness p50 ${f.latenessP50Ms.toFixed(0)} ms, p99 ${f.latenessP99Ms.toFixed(0)} ms (x${(f.latenessP99Ms / (f.intervalS * 1000)).toFixed(4)} of the interval), ` +
     `CPU ${(f.cpuShare * 100).toFixed(1)}% of one core, RSS ${f.rssMb.toFixed(0)} MB, ` +
     `storage writes ${f.storageWritesPerMinute.toFixed(0)}/min (${f.recordsWrittenPerMinute.toFixed(0)} records/min), ` +

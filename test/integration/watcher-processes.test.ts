@@ -50,8 +50,8 @@ function checks(): Check[] {
 before(async () => {
   [redis, hosts] = await Promise.all([
     RedisServer.start(),
-    // 16 hosts: the chance that all fall into one process's half of the shards is 2^-15.
-    TestHosts.start(Array.from({ length: 16 }, () => ({ proxy: false }))),
+    // 12 hosts: the chance that all fall into one process's half of the shards is 2^-11.
+    TestHosts.start(Array.from({ length: 12 }, () => ({ proxy: false }))),
   ]);
   dir = mkdtempSync(join(tmpdir(), "commissaire-watcher-"));
   const conf = (name: string, value: object) => {
@@ -79,7 +79,8 @@ before(async () => {
   for (let i = 0; i < 2; i++) {
     const w = Running.start(WATCHER, ["-c", watcherConf, "--log-level", "debug"]);
     running.push(w);
-    await w.waitForLog("watcher", (r) => r.msg === "service started");
+    // A process start takes seconds on a loaded machine (module loading): a longer deadline.
+    await w.waitForLog("watcher", (r) => r.msg === "service started", 40_000);
   }
 });
 after(async () => {
