@@ -162,6 +162,20 @@ test("all hosts down at once freezes marking until checks answer again", async (
   }
 });
 
+test("an interval with too few checks neither freezes nor thaws marking", async () => {
+  const t = await start(new FakeRemote());
+  try {
+    const interval = t.service.settings.intervalMs;
+    const later = Date.now() + 10 * interval;
+    t.service.tick(later);
+    t.service.frozen = true;
+    t.service.tick(later + interval); // an interval without a check closes
+    assert.equal(t.service.frozen, true);
+  } finally {
+    await t.close();
+  }
+});
+
 test("a WatcherRecord sent the original's way is taken and never answered", async () => {
   const remote = new FakeRemote();
   const t = await start(remote, { interval: 600 });
@@ -189,6 +203,7 @@ test("a WatcherRecord sent the original's way is taken and never answered", asyn
     });
     await t.client.transport.publish(t.client.exchange, "jobs.watcher", envelope);
     await waitFor(() => t.service.schedule.has("192.0.2.31"), { what: "host watched" });
+    await waitFor(() => t.service.shards.owns("192.0.2.31"), { what: "its shard held" });
     const status = await t.client.request<{ hosts_watched: number }>("watcher.status", {});
     assert.equal(status.hosts_watched, 1);
     assert.equal(replies.length, 1); // the status request's answer only

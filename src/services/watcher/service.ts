@@ -26,7 +26,10 @@ import { CheckStats, mergeReports, type WatcherReport } from "./stats.js";
 import { HostWriter } from "./writer.js";
 
 export const REPORT_KEY = "notify.watcher.report";
-/** Fewer checks than this in an interval neither freeze nor thaw marking (one host down is not a mass failure). */
+/**
+ * Fewer checks than this in an interval neither freeze nor thaw marking (one host down is not a
+ * mass failure, and an interval this process spent paused says nothing).
+ */
 export const FREEZE_MIN_CHECKS = 3;
 
 export interface WatcherServiceOptions extends ServiceOptions {
