@@ -11,7 +11,8 @@ import type { StorageClient } from "../../src/storage/client.js";
 import { hostLeaseName } from "../../src/storage/host-lease.js";
 import { FakeRemote, memoryBus, startTestService, waitFor } from "../../src/testing/index.js";
 
-const CONFIG = { interval: 0.3, check_timeout: 0.2 };
+// Few shards: their renewals cost little CPU at so short an interval (watcher-shards tests 64).
+const CONFIG = { interval: 0.5, check_timeout: 0.2, shards: 8 };
 
 async function addHost(storage: StorageClient, address: string, status = "active"): Promise<void> {
   await storage.save(HostCreds, { address, ssh_priv_key: "", remote_user: "root" });
@@ -215,7 +216,7 @@ test("a WatcherRecord sent the original's way is taken and never answered", asyn
 
 test("two processes split the hosts by shard leases; when one dies the other checks them all, none twice", async () => {
   const remote = new FakeRemote();
-  const config = { interval: 0.4, check_timeout: 0.2 };
+  const config = { interval: 0.4, check_timeout: 0.2, shards: 8 };
   const t = await startTestService(
     (bus) => new WatcherService({ bus, config, remote, processId: "a" }),
     { storage: true },

@@ -43,6 +43,8 @@ function count(config: Record<string, unknown>, name: string, fallback: number):
   return value;
 }
 
+const MIN_DEFAULT_SHARD_TTL_S = 3;
+
 export function readWatcherSettings(config: Record<string, unknown>): WatcherSettings {
   const d = DEFAULT_WATCHER_SETTINGS;
   const intervalMs = positive(config, "interval", d.intervalMs / 1000) * 1000;
@@ -51,10 +53,11 @@ export function readWatcherSettings(config: Record<string, unknown>): WatcherSet
     throw new ConfigError(`configuration member "freeze_share" must be at most 1`);
   const shards = count(config, "shards", d.shards);
   if (shards > 4096) throw new ConfigError(`configuration member "shards" must be at most 4096`);
-  // Whole seconds (etcd leases are), 1.5 intervals unless that is more than the default.
+  // Whole seconds (etcd leases are): 1.5 intervals, from 3 s (a round of renewals every second
+  // at most: 64 renewals a round) to the default.
   const ttlDefault = Math.min(
     d.shardTtlMs / 1000,
-    Math.max(1, Math.ceil((intervalMs / 1000) * 1.5)),
+    Math.max(MIN_DEFAULT_SHARD_TTL_S, Math.ceil((intervalMs / 1000) * 1.5)),
   );
   const shardTtl = count(config, "shard_ttl", ttlDefault);
   if (shardTtl > 86_400)
