@@ -122,7 +122,7 @@ test("two processes share the hosts; one SIGKILLed, the other checks them all, n
   // Each interval has one due time per host: two checks of one due time are a double check.
   for (const a of addresses) {
     const of = checks().filter((c) => c.address === a);
-    assert.ok(of.length >= 3, `${a} checked ${of.length} times`);
+    assert.ok(of.length >= 2, `${a} checked ${of.length} times`); // before the kill and after
     const dues = of.map((c) => c.due);
     assert.equal(new Set(dues).size, dues.length, `${a} checked twice in one interval: ${dues}`);
   }
