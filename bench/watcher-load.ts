@@ -3,7 +3,10 @@
  * storage service and the watcher on one memory bus, N hosts stored as active, checked through a
  * fake remote with 5-20 ms latency or over SSH to test hosts. Prints one JSON line of figures.
  */
+import { loadavg } from "node:os";
 import { Host, HostCreds } from "../src/models/host.js";
+import type { RemoteTarget } from "../src/remote/credentials.js";
+import { RemoteError } from "../src/remote/errors.js";
 import type { RemoteConnector, RemoteExecutor } from "../src/remote/executor.js";
 import { SshPool } from "../src/remote/pool.js";
 import { WatcherService } from "../src/services/watcher/service.js";
@@ -43,9 +46,42 @@ class LatentRemote implements RemoteConnector {
   async close(): Promise<void> {}
 }
 
+/** Why checks failed, by the remote layer's error kind (a check past its deadline: "deadline"). */
+const failures: Record<string, number> = {};
+const failedBy = (kind: string) => {
+  failures[kind] = (failures[kind] ?? 0) + 1;
+};
+
+/** The SSH pool, counting its errors by kind. */
+class CountingRemote implements RemoteConnector {
+  constructor(private readonly inner: RemoteConnector) {}
+  async open(target: RemoteTarget): Promise<RemoteExecutor> {
+    const executor = await this.inner.open(target).catch((err: unknown) => {
+      failedBy(err instanceof RemoteError ? err.kind : "other");
+      throw err;
+    });
+    return {
+      address: executor.address,
+      hostKey: executor.hostKey,
+      run: (command, options) =>
+        executor.run(command, options).catch((err: unknown) => {
+          failedBy(err instanceof RemoteError ? err.kind : "other");
+          throw err;
+        }),
+      readFile: (path, options) => executor.readFile(path, options),
+      writeFile: (path, data, options) => executor.writeFile(path, data, options),
+      facts: (options) => executor.facts(options),
+      close: () => executor.close(),
+    };
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
 const job = JSON.parse(process.argv[2]!) as Job;
 const remote: RemoteConnector = job.creds
-  ? new SshPool({ maxConnections: 50 })
+  ? new CountingRemote(new SshPool({ maxConnections: 50 }))
   : new LatentRemote();
 const config = { interval: job.intervalS, check_timeout: 5, concurrency: 200 };
 const t = await startTestService((bus) => new WatcherService({ bus, config, remote }), {
@@ -82,6 +118,8 @@ t.service.onCheck = (address, ok) => {
   if (!ok) failed += 1;
 };
 const writes0 = t.service.writer.writes;
+const records0 = t.service.writer.records;
+const load0 = loadavg()[0]!;
 const cpu0 = process.cpuUsage();
 const wall0 = performance.now();
 await pause(job.measureS * 1000);
@@ -100,7 +138,11 @@ const figures = {
   cpuShare: (cpu.user + cpu.system) / 1000 / wallMs,
   rssMb: process.memoryUsage().rss / 1024 / 1024,
   storageWritesPerMinute: (t.service.writer.writes - writes0) / minutes,
+  recordsWrittenPerMinute: (t.service.writer.records - records0) / minutes,
+  failureKinds: failures,
+  loadAverage: [load0, loadavg()[0]!],
 };
 await t.close();
+await remote.close(); // handed in: the watcher leaves it open
 process.stdout.write(`${JSON.stringify(figures)}\n`);
 process.exit(0);

@@ -261,6 +261,14 @@ export class StorageClient {
     return result.released === true;
   }
 
+  /** The leases held now whose names start with `prefix`, by name. */
+  async listLeases(prefix: string): Promise<{ name: string; holder: string }[]> {
+    const result = await this.call<{ leases: { name: string; holder: string }[] }>("list_leases", {
+      prefix,
+    });
+    return result.leases;
+  }
+
   getHost(address: string, options: ReadOptions = {}): Promise<Host> {
     return this.get(Host, { address }, options);
   }

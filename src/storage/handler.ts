@@ -74,6 +74,12 @@ export interface LeaseGrant {
   ttlMs: number;
 }
 
+/** A lease held now, as anyone listing leases sees it. */
+export interface LeaseHolding {
+  name: string;
+  holder: string;
+}
+
 /**
  * Named leases with a time to live: one holder at a time; a lease not renewed within its TTL
  * expires and anyone may take it. acquire and renew throw StoragePreconditionError when another
@@ -84,6 +90,8 @@ export interface LeaseStore {
   renew(name: string, holder: string, ttlMs: number): Promise<LeaseGrant>;
   /** True when the holder had the lease and it is released now. */
   release(name: string, holder: string): Promise<boolean>;
+  /** The leases held now whose names start with `prefix`, by name. */
+  list(prefix: string): Promise<LeaseHolding[]>;
   close(): void;
 }
 

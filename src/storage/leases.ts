@@ -3,7 +3,7 @@
  * storage process too. A lease is taken when free or expired, renewed only by its holder.
  */
 import { StoragePreconditionError } from "../bus/errors.js";
-import type { LeaseGrant, LeaseStore } from "./handler.js";
+import type { LeaseGrant, LeaseHolding, LeaseStore } from "./handler.js";
 
 interface Held {
   holder: string;
@@ -66,6 +66,15 @@ export class InProcessLeases implements LeaseStore {
     if (this.current(name)?.holder !== holder) return false;
     this.held.delete(name);
     return true;
+  }
+
+  async list(prefix: string): Promise<LeaseHolding[]> {
+    const out: LeaseHolding[] = [];
+    for (const name of this.held.keys()) {
+      const lease = name.startsWith(prefix) ? this.current(name) : null;
+      if (lease) out.push({ name, holder: lease.holder });
+    }
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   close(): void {

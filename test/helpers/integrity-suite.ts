@@ -161,6 +161,7 @@ export function integritySuite(label: string, setup: () => Promise<IntegrityFixt
       holder.stdout!.on("data", (d) => (out += d));
       await waitFor(() => out.includes("HELD"), { timeoutMs: 10_000, what: "the lease holder" });
       await assert.rejects(storage.acquireLease(lease, "second", 2), StoragePreconditionError);
+      assert.deepEqual(await storage.listLeases(lease), [{ name: lease, holder: "first" }]);
       await stopProcess(holder, "SIGKILL");
       const killed = Date.now();
       await waitFor(() => storage.acquireLease(lease, "second", 2).catch(() => null), {
@@ -172,6 +173,7 @@ export function integritySuite(label: string, setup: () => Promise<IntegrityFixt
       assert.equal((await storage.renewLease(lease, "second", 2)).holder, "second");
       assert.equal(await storage.releaseLease(lease, "first"), false);
       assert.equal(await storage.releaseLease(lease, "second"), true);
+      assert.deepEqual(await storage.listLeases(lease), []);
     });
 
     test("REST: 50 concurrent membership PUTs keep 50 members", async () => {

@@ -11,7 +11,8 @@ import type { StorageClient } from "../../src/storage/client.js";
 import { hostLeaseName } from "../../src/storage/host-lease.js";
 import { FakeRemote, memoryBus, startTestService, waitFor } from "../../src/testing/index.js";
 
-const CONFIG = { interval: 0.3, check_timeout: 0.2 };
+// Few shards: their renewals cost little CPU at so short an interval (watcher-shards tests 64).
+const CONFIG = { interval: 0.5, check_timeout: 0.2, shards: 8 };
 
 async function addHost(storage: StorageClient, address: string, status = "active"): Promise<void> {
   await storage.save(HostCreds, { address, ssh_priv_key: "", remote_user: "root" });
@@ -162,6 +163,20 @@ test("all hosts down at once freezes marking until checks answer again", async (
   }
 });
 
+test("an interval with too few checks neither freezes nor thaws marking", async () => {
+  const t = await start(new FakeRemote());
+  try {
+    const interval = t.service.settings.intervalMs;
+    const later = Date.now() + 10 * interval;
+    t.service.tick(later);
+    t.service.frozen = true;
+    t.service.tick(later + interval); // an interval without a check closes
+    assert.equal(t.service.frozen, true);
+  } finally {
+    await t.close();
+  }
+});
+
 test("a WatcherRecord sent the original's way is taken and never answered", async () => {
   const remote = new FakeRemote();
   const t = await start(remote, { interval: 600 });
@@ -189,6 +204,7 @@ test("a WatcherRecord sent the original's way is taken and never answered", asyn
     });
     await t.client.transport.publish(t.client.exchange, "jobs.watcher", envelope);
     await waitFor(() => t.service.schedule.has("192.0.2.31"), { what: "host watched" });
+    await waitFor(() => t.service.shards.owns("192.0.2.31"), { what: "its shard held" });
     const status = await t.client.request<{ hosts_watched: number }>("watcher.status", {});
     assert.equal(status.hosts_watched, 1);
     assert.equal(replies.length, 1); // the status request's answer only
@@ -198,9 +214,9 @@ test("a WatcherRecord sent the original's way is taken and never answered", asyn
   }
 });
 
-test("two processes split the hosts; when one dies the other checks them all, none twice", async () => {
+test("two processes split the hosts by shard leases; when one dies the other checks them all, none twice", async () => {
   const remote = new FakeRemote();
-  const config = { interval: 0.4, check_timeout: 0.2 };
+  const config = { interval: 0.4, check_timeout: 0.2, shards: 8 };
   const t = await startTestService(
     (bus) => new WatcherService({ bus, config, remote, processId: "a" }),
     { storage: true },
@@ -218,7 +234,10 @@ test("two processes split the hosts; when one dies the other checks them all, no
     t.service.onCheck = count;
     b.onCheck = count;
     for (const a of addresses) await addHost(t.storage, a);
-    await waitFor(() => t.service.peers.count === 2 && b.peers.count === 2, { what: "peers" });
+    const half = t.service.settings.shards / 2;
+    await waitFor(() => t.service.shards.count === half && b.shards.count === half, {
+      what: "the shards split in two",
+    });
     const mark = Date.now();
     await waitFor(
       () => addresses.every((a) => (checks.get(a) ?? []).filter((x) => x > mark).length >= 3),
@@ -230,10 +249,13 @@ test("two processes split the hosts; when one dies the other checks them all, no
         assert.ok(times[i]! - times[i - 1]! > 200, `${a} checked twice in one interval`);
     }
     assert.ok(
-      addresses.some((a) => b.peers.ownerOf(a) === "b"),
-      "b owns some hosts",
+      addresses.some((a) => b.shards.owns(a)),
+      "b checks some hosts",
     );
-    // b dies without a word: its heartbeats stop and a takes its hosts over.
+    const holders = new Set((await t.storage.listLeases("watcher-shard:")).map((l) => l.holder));
+    assert.deepEqual([...holders].sort(), ["a", "b"]);
+    // b dies without a word (its bus gone, nothing released): a takes its shards once they expire.
+    await bus.close();
     await b.stop(0);
     b.onCheck = undefined;
     const after = Date.now();
@@ -241,8 +263,41 @@ test("two processes split the hosts; when one dies the other checks them all, no
       () => addresses.every((a) => (checks.get(a) ?? []).some((x) => x > after + 1200)),
       { timeoutMs: 8000, what: "every host checked by a" },
     );
+    assert.equal(t.service.shards.count, t.service.settings.shards);
   } finally {
     await b.stop(0);
+    await bus.close();
+    await t.close();
+  }
+});
+
+test("stop gives the shard leases back at once and leaves a remote it was handed open", async () => {
+  const remote = new FakeRemote();
+  let closed = 0;
+  remote.close = async () => {
+    closed += 1;
+  };
+  // Leases that would outlive the test: only a release frees them.
+  const config = { ...CONFIG, shard_ttl: 60 };
+  const t = await start(remote, config);
+  const bus = memoryBus(t.broker);
+  const own = new WatcherService({ bus, config, processId: "own-pool" });
+  let ownClosed = 0;
+  own.remote.close = async () => {
+    ownClosed += 1;
+  };
+  try {
+    await own.start();
+    await waitFor(async () => (await t.storage.listLeases("watcher-shard:")).length > 0, {
+      what: "shard leases",
+    });
+    await t.service.stop(1000);
+    await own.stop(1000);
+    assert.equal(closed, 0, "the remote handed in was closed by the watcher");
+    assert.equal(ownClosed, 1, "the pool the watcher made was not closed");
+    assert.deepEqual(await t.storage.listLeases("watcher-"), []);
+  } finally {
+    await own.stop(0);
     await bus.close();
     await t.close();
   }

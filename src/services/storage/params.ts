@@ -54,3 +54,12 @@ export const leaseCall = z
   })
   .strict();
 export const releaseCall = leaseCall.omit({ ttl: true });
+/** Any prefix of a lease name ("" lists every lease). */
+export const listLeasesCall = z
+  .object({
+    prefix: z
+      .string()
+      .max(253)
+      .regex(/^[A-Za-z0-9_.:-]*$/, "prefix must be the start of a lease name"),
+  })
+  .strict();

@@ -36,6 +36,7 @@ import {
   leaseCall,
   leaseJson,
   listCall,
+  listLeasesCall,
   type ModelCall,
   modelCall,
   releaseCall,
@@ -82,6 +83,9 @@ export class StorageService extends CommissaireService {
   );
   on_release_lease = withParams(releaseCall, ({ name, holder }) =>
     this.guard(LEASES, async () => ({ released: await this.leases().release(name, holder) })),
+  );
+  on_list_leases = withParams(listLeasesCall, ({ prefix }) =>
+    this.guard(LEASES, async () => ({ leases: await this.leases().list(prefix) })),
   );
   private readonly router: HandlerRouter;
   private readonly definitions: readonly HandlerDefinition[];

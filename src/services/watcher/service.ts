@@ -2,7 +2,7 @@
  * The watcher: checks every active, disassociated or failed host once per interval over SSH,
  * marks a host `failed` after repeated failures and restores the hosts it demoted once they
  * answer again, records reboots and flapping, and holds back when most checks fail at once.
- * Several processes split the hosts between them (peers.ts).
+ * Several processes split the hosts between them by shard leases (shards.ts).
  */
 
 import { randomUUID } from "node:crypto";
@@ -18,14 +18,18 @@ import { StorageClient } from "../../storage/client.js";
 import { hostLeaseName } from "../../storage/host-lease.js";
 import { checkHost } from "./checker.js";
 import { decide, isWatched, newWatchedHost, record, type WatchedHost } from "./judge.js";
-import { Peers } from "./peers.js";
+import { PeerReports } from "./peers.js";
 import { CheckSchedule, type DueCheck } from "./schedule.js";
 import { readWatcherSettings, type WatcherSettings } from "./settings.js";
+import { ShardLeases } from "./shards.js";
 import { CheckStats, mergeReports, type WatcherReport } from "./stats.js";
 import { HostWriter } from "./writer.js";
 
 export const REPORT_KEY = "notify.watcher.report";
-/** Fewer checks than this in an interval never freeze marking (one host down is not a mass failure). */
+/**
+ * Fewer checks than this in an interval neither freeze nor thaw marking (one host down is not a
+ * mass failure, and an interval this process spent paused says nothing).
+ */
 export const FREEZE_MIN_CHECKS = 3;
 
 export interface WatcherServiceOptions extends ServiceOptions {
@@ -44,22 +48,23 @@ export class WatcherService extends CommissaireService {
   readonly hosts = new Map<string, WatchedHost>();
   readonly schedule: CheckSchedule;
   readonly stats = new CheckStats();
-  readonly peers: Peers;
+  readonly peers: PeerReports;
+  readonly shards: ShardLeases;
   readonly writer: HostWriter;
   private readonly creds = new Map<string, HostCreds>();
   private readonly reboots = new Map<string, number>();
   private readonly limiter: Limiter;
   private cycle = { index: -1, checks: 0, failures: 0 };
   frozen = false;
-  /** No check before this: a process just started first hears which others are running. */
-  private listenUntil = 0;
-  private readonly heartbeatMs: number;
+  /** The remote layer was made here (not handed in): onStop closes it. */
+  private readonly ownsRemote: boolean;
   /** Called after each check (tests and the benchmark count checks with it). */
   onCheck?: (address: string, ok: boolean) => void;
 
   constructor(options: WatcherServiceOptions) {
     super(options);
     this.settings = readWatcherSettings(this.config);
+    this.ownsRemote = options.remote === undefined;
     this.remote =
       options.remote ?? new SshPool(readRemoteSettings(this.config.remote), this.logger);
     this.processId = options.processId ?? randomUUID();
@@ -68,12 +73,17 @@ export class WatcherService extends CommissaireService {
     const interval = this.settings.intervalMs;
     const tickMs = Math.min(100, interval / 10);
     this.schedule = new CheckSchedule(interval, tickMs);
-    const heartbeatMs = Math.min(interval / 2, 5_000);
-    this.heartbeatMs = heartbeatMs;
-    this.peers = new Peers(this.processId, heartbeatMs * 3);
+    const reportMs = Math.min(interval / 2, 5_000);
+    this.peers = new PeerReports(this.processId, reportMs * 3);
+    const { shards, shardTtlMs } = this.settings;
+    this.shards = new ShardLeases(this.storage, this.processId, shards, shardTtlMs, this.logger);
     this.every(tickMs, () => this.tick());
     this.every(this.settings.flushMs, () => this.writer.flush());
-    this.every(heartbeatMs, () => this.publishReport(), { immediate: true });
+    this.every(shardTtlMs / 3, () => this.shards.round(), {
+      name: "shard leases",
+      immediate: true,
+    });
+    this.every(reportMs, () => this.publishReport(), { immediate: true });
     // A full reload now and then heals what a missed notification left stale.
     this.every(interval * 10, () => this.reload(), { jitterMs: interval });
   }
@@ -83,7 +93,6 @@ export class WatcherService extends CommissaireService {
   }
 
   protected override async onStart(): Promise<void> {
-    this.listenUntil = Date.now() + this.heartbeatMs * 1.5;
     await this.subscribe(REPORT_KEY, (body) => this.peers.heard(body as WatcherReport));
     await this.storage.onNotify((event, model) => {
       const host = Host.parse(model);
@@ -99,7 +108,10 @@ export class WatcherService extends CommissaireService {
 
   protected override async onStop(): Promise<void> {
     await this.writer.flush().catch(() => undefined);
-    await this.remote.close();
+    await this.shards.releaseAll().catch((err: Error) => {
+      this.logger.warn({ err: err.message }, "shard leases not released: they expire instead");
+    });
+    if (this.ownsRemote) await this.remote.close();
   }
 
   /** A WatcherRecord of the original REST server: watch the host it names. */
@@ -155,18 +167,18 @@ export class WatcherService extends CommissaireService {
 
   tick(now: number = Date.now()): void {
     this.closeCycle(now);
-    this.peers.refresh(now);
     const due = this.schedule.due(now);
-    if (now < this.listenUntil) return;
-    for (const check of due) if (this.peers.owns(check.address)) void this.runCheck(check);
+    for (const check of due)
+      if (this.shards.owns(check.address, now, check.dueAt)) void this.runCheck(check);
   }
   /** At each interval's end: freeze marking when more than freeze_share of its checks failed. */
   private closeCycle(now: number): void {
     const index = Math.floor(now / this.settings.intervalMs);
     if (index === this.cycle.index) return;
     const { checks, failures } = this.cycle;
-    if (this.cycle.index >= 0) {
-      const frozen = checks >= FREEZE_MIN_CHECKS && failures / checks > this.settings.freezeShare;
+    // Too few checks (a few hosts, or a pause of this process) say nothing: the state stays.
+    if (this.cycle.index >= 0 && checks >= FREEZE_MIN_CHECKS) {
+      const frozen = failures / checks > this.settings.freezeShare;
       if (frozen && !this.frozen)
         this.logger.warn(
           { checks, failures },
@@ -182,8 +194,10 @@ export class WatcherService extends CommissaireService {
   private async runCheck(due: DueCheck): Promise<void> {
     const release = await this.limiter.acquire();
     try {
+      // Waited for a slot past the hold of its shard: someone else's host now.
+      if (!this.shards.owns(due.address, Date.now(), due.dueAt)) return;
       this.stats.recordStart(Math.max(0, Date.now() - due.dueAt));
-      await this.check(due.address);
+      await this.check(due.address, due.dueAt);
     } catch (err) {
       this.logger.error(
         { address: due.address, err: (err as Error).message },
@@ -194,7 +208,7 @@ export class WatcherService extends CommissaireService {
     }
   }
 
-  private async check(address: string): Promise<void> {
+  private async check(address: string, dueAt: number): Promise<void> {
     let creds = this.creds.get(address);
     if (!creds) {
       creds = await this.storage.get(HostCreds, { address });
@@ -214,7 +228,7 @@ export class WatcherService extends CommissaireService {
     if (result.ok && result.bootId && result.bootId !== host.lastBootId)
       await this.rebooted(host, result.bootId);
     await this.judge(host, result.ok ? "" : result.reason);
-    this.logger.debug({ address, ok: result.ok, at: Date.now() }, "host checked");
+    this.logger.debug({ address, ok: result.ok, at: Date.now(), due: dueAt }, "host checked");
     this.onCheck?.(address, result.ok);
   }
 
@@ -275,7 +289,7 @@ export class WatcherService extends CommissaireService {
     const byState: Record<string, number> = {};
     let watched = 0;
     for (const host of this.hosts.values()) {
-      if (!this.peers.owns(host.address)) continue;
+      if (!this.shards.owns(host.address, now)) continue;
       watched += 1;
       byState[host.status] = (byState[host.status] ?? 0) + 1;
     }
@@ -304,7 +318,6 @@ export class WatcherService extends CommissaireService {
 
   /** `watcher.status`: summed over every watcher process heard from. */
   on_status(): ReturnType<typeof mergeReports> {
-    this.peers.refresh();
     return mergeReports([this.report(), ...this.peers.others()]);
   }
 }

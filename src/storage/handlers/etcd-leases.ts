@@ -6,7 +6,7 @@
  * still the holder's.
  */
 import type { EtcdClient } from "../../config/etcd-client.js";
-import type { LeaseGrant, LeaseStore } from "../handler.js";
+import type { LeaseGrant, LeaseHolding, LeaseStore } from "../handler.js";
 import { checkTtl, leaseHeldError, leaseLostError } from "../leases.js";
 import { b64, type EtcdKv } from "./etcd-kv.js";
 import { ETCD_ROOT } from "./etcd-layout.js";
@@ -76,6 +76,13 @@ export class EtcdLeases implements LeaseStore {
       this.attached.delete(name);
     }
     return released;
+  }
+
+  /** etcd deletes a key with its etcd lease, so every key left is a lease held now. */
+  async list(prefix: string): Promise<LeaseHolding[]> {
+    const root = keyOf("");
+    const kvs = await this.kv.getPrefix(keyOf(prefix));
+    return kvs.map((kv) => ({ name: kv.key.slice(root.length), holder: kv.value }));
   }
 
   close(): void {
