@@ -12,6 +12,9 @@ import type { TransportFactory } from "./transport-factories.js";
 
 export function amqpFactory(): TransportFactory {
   let server: RabbitServer;
+  // One node for the suites of a run (the bus suite and the contract suite): it starts slowly.
+  let users = 0;
+  let started: Promise<RabbitServer> | null = null;
   let probe: ChannelModel | null = null;
   const amqpOptions = { sweepIntervalMs: 250 };
   /** A channel of a probe connection of our own (made again after connections were dropped). */
@@ -33,7 +36,9 @@ export function amqpFactory(): TransportFactory {
     remoteBroker: true,
     amqpTopics: true,
     async setup() {
-      server = await RabbitServer.start();
+      users += 1;
+      started ??= RabbitServer.start();
+      server = await started;
       return {
         bus: (busOptions) =>
           Bus.connect(server.url(), { ...busOptions, transport: { amqp: amqpOptions } }),
@@ -81,6 +86,8 @@ export function amqpFactory(): TransportFactory {
       };
     },
     async teardown() {
+      users -= 1;
+      if (users > 0) return;
       await probe?.close().catch(() => undefined);
       await server.destroy();
     },

@@ -120,8 +120,10 @@ export class RabbitServer {
     await this.launch();
   }
 
+  /** Killed (its data is thrown away with it: no need for an orderly shutdown). */
   async destroy(): Promise<void> {
-    await this.stop();
+    if (this.child) await stopProcess(this.child, "SIGKILL");
+    this.child = null;
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

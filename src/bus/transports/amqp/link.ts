@@ -28,7 +28,7 @@ export class Linker {
   private link: Link | null = null;
   /** Connected, declarations under way: not handed out to waiters yet. */
   private preparing: Link | null = null;
-  private admin: Promise<Channel> | null = null;
+  private readonly channels = new Map<string, Promise<Channel>>();
   private waiters: Array<{ resolve(link: Link): void; reject(error: Error): void }> = [];
   private lostAt: number | undefined;
   private connectedOnce = false;
@@ -54,16 +54,31 @@ export class Linker {
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
-  /** The channel for declarations and looks, opened again if an error closed it. */
-  async adminChannel(): Promise<Channel> {
+  /** The channel for declarations, opened again if an error closed it. */
+  adminChannel(): Promise<Channel> {
+    return this.channel("admin");
+  }
+
+  /**
+   * A shared channel of the current connection by purpose, opened again if an error closed it
+   * (a refused declaration or a look at a queue that is gone closes its channel: other purposes
+   * are not disturbed).
+   */
+  async channel(purpose: string): Promise<Channel> {
     const link = this.preparing ?? (await this.ready());
-    this.admin ??= link.connection.createChannel().then((channel) => {
-      channel.on("error", () => undefined); // a refused declaration rejects its own call
-      channel.on("close", () => (this.admin = null));
-      return channel;
-    });
-    this.admin.catch(() => (this.admin = null));
-    return this.admin;
+    let opened = this.channels.get(purpose);
+    if (!opened) {
+      opened = link.connection.createChannel().then((channel) => {
+        channel.on("error", () => undefined); // a refused operation rejects its own call
+        channel.on("close", () => {
+          if (this.channels.get(purpose) === opened) this.channels.delete(purpose);
+        });
+        return channel;
+      });
+      opened.catch(() => this.channels.delete(purpose));
+      this.channels.set(purpose, opened);
+    }
+    return opened;
   }
 
   private async connectLoop(): Promise<void> {
@@ -91,7 +106,7 @@ export class Linker {
         return;
       } catch (err) {
         this.preparing = null;
-        this.admin = null;
+        this.channels.clear();
         connection?.close().catch(() => undefined);
         if (this.closed) return;
         this.events.error(err as Error);
@@ -105,7 +120,7 @@ export class Linker {
     // Lost while preparing: the connect loop's own failure handling starts over.
     if (this.link?.connection !== connection) return;
     this.link = null;
-    this.admin = null;
+    this.channels.clear();
     if (this.closed) return;
     this.lostAt = Date.now();
     this.events.down(err ?? new Error("connection closed by the broker"));
@@ -136,7 +151,7 @@ export class Linker {
   private stop(): void {
     this.closed = true;
     this.link = null;
-    this.admin = null;
+    this.channels.clear();
     for (const w of this.waiters.splice(0)) w.reject(new BusClosedError("use the AMQP connection"));
   }
 }

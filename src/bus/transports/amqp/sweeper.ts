@@ -34,7 +34,9 @@ export class Sweeper {
       if (!queues.includes(queue)) this.idleLooks.delete(queue);
     for (const queue of queues) {
       const channel = await this.host.channel();
-      const { messageCount, consumerCount } = await channel.checkQueue(queue);
+      const state = await channel.checkQueue(queue).catch(() => null);
+      if (!state) continue; // deleted meanwhile (the look closed the channel; the next one opens)
+      const { messageCount, consumerCount } = state;
       const idle =
         messageCount > 0 && consumerCount === 0 ? (this.idleLooks.get(queue) ?? 0) + 1 : 0;
       this.idleLooks.set(queue, idle);

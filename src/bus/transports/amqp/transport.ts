@@ -81,7 +81,7 @@ export class AmqpTransport implements Transport {
     this.sweeper = new Sweeper({
       sharedQueues: () =>
         [...this.declared.values()].filter((s) => !s.autoDelete).map((s) => s.name),
-      channel: () => this.linker.adminChannel(),
+      channel: () => this.linker.channel("sweep"),
       settleRedelivered: (queue, m) => this.settleRedelivered(queue, m),
       republish: (queue, m) => this.send("", queue, republished(m, {})).then(() => undefined),
     });
