@@ -3,7 +3,7 @@
  * run. Starts its own redis-server and etcd on free loopback ports; every figure is also given as
  * a ratio to a baseline measured in the same run (a raw Redis round trip, a raw etcd put/get).
  * Prints a table and writes it as JSON under bench/results/. Then the remote layer against plain
- * `ssh` on sshd test hosts (bench/remote.ts).
+ * `ssh` on sshd test hosts (bench/remote.ts), and the amqp:// transport on RabbitMQ (bench/amqp.ts).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Bus } from "../src/bus/bus.js";
 import { EtcdServer, RedisServer } from "../test/helpers/servers.js";
+import { amqpBench } from "./amqp.js";
 import { authBench } from "./auth.js";
 import { clusterexecBench } from "./clusterexec.js";
 import { faultRun } from "./faults.js";
@@ -263,6 +264,8 @@ async function main(): Promise<void> {
         `per 1,000 kills: lost ${fmt(f.lost, 0)}, executed twice ${fmt(f.executedTwice, 0)}, expired ${fmt(f.expired, 0)} (target: 0 lost)`,
     );
     printTable();
+    const amqp = await amqpBench(quick);
+    console.log(`\n${amqp.lines.join("\n")}`);
     const remote = await remoteBench(quick);
     console.log(`\n${remote.lines.join("\n")}`);
     console.log(`\n${(await investigatorBench(quick, remote.figures.openssh)).lines.join("\n")}`);
@@ -277,7 +280,7 @@ async function main(): Promise<void> {
     );
     writeFileSync(
       file,
-      `${JSON.stringify({ quick, node: process.version, rows, notes, faults, remote: remote.figures, watcher: watcher.figures }, null, 2)}\n`,
+      `${JSON.stringify({ quick, node: process.version, rows, notes, faults, amqp: amqp.figures, remote: remote.figures, watcher: watcher.figures }, null, 2)}\n`,
     );
     console.log(`\nwritten: ${file}`);
   } finally {

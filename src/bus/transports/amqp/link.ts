@@ -85,7 +85,8 @@ export class Linker {
     for (let attempt = 0; !this.closed; attempt++) {
       let connection: ChannelModel | null = null;
       try {
-        connection = await amqp.connect(this.url, this.tls ? { ...this.tls } : {});
+        // No Nagle: a request or reply is one small write that must leave at once.
+        connection = await amqp.connect(this.url, { noDelay: true, ...this.tls });
         if (this.closed) return void connection.close().catch(() => undefined);
         connection.on("error", (err: Error) => this.events.error(err));
         const opened = connection;
