@@ -78,7 +78,9 @@ export class RabbitServer {
 
   private async launch(): Promise<void> {
     mkdirSync(join(this.dir, "home"), { recursive: true });
+    // In its own directory: Mnesia writes its core dumps into the working directory.
     const child = startProcess(SERVER, [], {
+      cwd: this.dir,
       env: {
         HOME: join(this.dir, "home"),
         RABBITMQ_NODENAME: this.nodeName,
