@@ -12,7 +12,8 @@ import type { TransportFactory } from "./transport-factories.js";
 
 export function amqpFactory(): TransportFactory {
   let server: RabbitServer;
-  // One node for the suites of a run (the bus suite and the contract suite): it starts slowly.
+  // One node while any suite of the run holds it (a test file may hold it across the bus and
+  // contract suites with a setup / teardown of its own): it starts slowly.
   let users = 0;
   let started: Promise<RabbitServer> | null = null;
   let probe: ChannelModel | null = null;
@@ -88,7 +89,9 @@ export function amqpFactory(): TransportFactory {
     async teardown() {
       users -= 1;
       if (users > 0) return;
+      started = null;
       await probe?.close().catch(() => undefined);
+      probe = null;
       await server.destroy();
     },
   };
