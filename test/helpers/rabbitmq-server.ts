@@ -14,6 +14,8 @@ import { freePort, startProcess, stopProcess } from "./servers.js";
 
 const SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server";
 const CTL = "/usr/lib/rabbitmq/bin/rabbitmqctl";
+/** Erlang's port mapper on loopback only; no crash dump files left behind. */
+const ERLANG_ENV = { ERL_EPMD_ADDRESS: "127.0.0.1", ERL_CRASH_DUMP_SECONDS: "0" };
 /** Largest message the broker takes (bytes): what its publishers are refused beyond. */
 export const RABBIT_MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
 
@@ -64,7 +66,7 @@ export class RabbitServer {
       execFile(
         CTL,
         ["-n", this.nodeName, ...args],
-        { env: { ...process.env, HOME: join(this.dir, "home"), ERL_EPMD_ADDRESS: "127.0.0.1" } },
+        { env: { ...process.env, ...ERLANG_ENV, HOME: join(this.dir, "home") } },
         (err, stdout, stderr) =>
           err ? reject(new Error(`${err.message}: ${stderr}`)) : resolve(stdout),
       ),
@@ -93,7 +95,7 @@ export class RabbitServer {
         RABBITMQ_ENABLED_PLUGINS_FILE: join(this.dir, "enabled_plugins"),
         RABBITMQ_ADVANCED_CONFIG_FILE: join(this.dir, "advanced.config"),
         RABBITMQ_LOGS: "-",
-        ERL_EPMD_ADDRESS: "127.0.0.1",
+        ...ERLANG_ENV,
       },
     });
     child.stdout!.on("data", (d) => (this.log = (this.log + d).slice(-20_000)));
