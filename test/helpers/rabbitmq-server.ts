@@ -124,10 +124,12 @@ export class RabbitServer {
     await this.launch();
   }
 
-  /** Killed (its data is thrown away with it: no need for an orderly shutdown). */
+  /**
+   * Stopped (SIGTERM: the start script passes it on to the Erlang VM, which a SIGKILL of the
+   * script would leave running) and its directory removed.
+   */
   async destroy(): Promise<void> {
-    if (this.child) await stopProcess(this.child, "SIGKILL");
-    this.child = null;
+    await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
