@@ -6,10 +6,11 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { Bus } from "../src/bus/bus.js";
 import { EtcdClient } from "../src/config/etcd-client.js";
+import { rawAmqpOp } from "./amqp-raw-client.js";
 import { measure } from "./measure.js";
 
 interface Job {
-  kind: "raw" | "rpc" | "save" | "get" | "list" | "etcd-put" | "etcd-get";
+  kind: "raw" | "amqp-raw" | "rpc" | "save" | "get" | "list" | "etcd-put" | "etcd-get";
   url: string;
   concurrency: number;
   durationMs: number;
@@ -58,6 +59,8 @@ async function main(): Promise<void> {
   let close: () => Promise<void> | void;
   if (job.kind === "raw") {
     ({ op, close } = await rawOp());
+  } else if (job.kind === "amqp-raw") {
+    ({ op, close } = await rawAmqpOp(job.url, "bench-raw-requests", PAYLOAD));
   } else if (job.kind === "etcd-put" || job.kind === "etcd-get") {
     // The client the storage service itself uses, so the ratio shows the service's own overhead.
     const etcd = new EtcdClient({ hosts: [job.url] });

@@ -4,12 +4,13 @@
  * a ratio to a baseline measured in the same run (a raw Redis round trip; for storage, the bus
  * echo RPC and raw etcd get/put: bench/storage.ts).
  * Prints a table and writes it as JSON under bench/results/. Then the remote layer against plain
- * `ssh` on sshd test hosts (bench/remote.ts).
+ * `ssh` on sshd test hosts (bench/remote.ts), and the amqp:// transport on RabbitMQ (bench/amqp.ts).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EtcdServer, RedisServer } from "../test/helpers/servers.js";
+import { amqpBench } from "./amqp.js";
 import { authBench } from "./auth.js";
 import { clusterexecBench } from "./clusterexec.js";
 import { faultRun } from "./faults.js";
@@ -184,6 +185,8 @@ async function main(): Promise<void> {
     );
     printTable();
     console.log(`\n${storageTable(storage.rows).join("\n")}`);
+    const amqp = await amqpBench(quick);
+    console.log(`\n${amqp.lines.join("\n")}`);
     const remote = await remoteBench(quick);
     console.log(`\n${remote.lines.join("\n")}`);
     console.log(`\n${(await investigatorBench(quick, remote.figures.openssh)).lines.join("\n")}`);
@@ -198,7 +201,7 @@ async function main(): Promise<void> {
     );
     writeFileSync(
       file,
-      `${JSON.stringify({ quick, node: process.version, rows, storage: storage.rows, notes, faults, remote: remote.figures, watcher: watcher.figures }, null, 2)}\n`,
+      `${JSON.stringify({ quick, node: process.version, rows, storage: storage.rows, notes, faults, amqp: amqp.figures, remote: remote.figures, watcher: watcher.figures }, null, 2)}\n`,
     );
     console.log(`\nwritten: ${file}`);
   } finally {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command (npm test): installs what the tests need, builds, lints and runs every test.
-# Integration tests start their own redis-server, etcd, Custodia and kombu peers on free loopback
+# Integration tests start their own redis-server, RabbitMQ, etcd, Custodia and kombu peers on free loopback
 # ports (Custodia on a Unix socket in a temporary directory), and sshd test hosts on 127.x.y.z
 # addresses in mount namespaces of their own (test/hosts/README.md), and stop them when they
 # finish, so nothing needs to be running beforehand.
@@ -21,8 +21,10 @@ command -v systemd-analyze >/dev/null || missing+=(systemd)
 command -v ssh >/dev/null && command -v ssh-keygen >/dev/null || missing+=(openssh-client)
 command -v unshare >/dev/null && command -v setpriv >/dev/null || missing+=(util-linux)
 command -v useradd >/dev/null || missing+=(passwd)
+# RabbitMQ for the amqp:// transport (started by the tests through /usr/lib/rabbitmq/bin).
+[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
 # kombu peers run on Debian's own interpreter, whatever python3 comes first on PATH.
-[ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import kombu, redis" 2>/dev/null || missing+=(python3 python3-kombu python3-redis)
+[ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import kombu, redis, amqp" 2>/dev/null || missing+=(python3 python3-kombu python3-redis python3-amqp)
 if ((${#missing[@]})); then
   echo "test.sh: installing ${missing[*]}" >&2
   sudo=""

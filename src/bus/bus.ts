@@ -98,7 +98,7 @@ export class Bus implements Subscriber {
   }
 
   /**
-   * A bus on the transport the URI names (redis://, rediss://, memory://). It connects in the
+   * A bus on the transport the URI names (redis://, rediss://, amqp://, amqps://, memory://). It connects in the
    * background; see open() to wait for the broker. A connection problem is logged once, and
    * again only if it changes or lasts.
    */
@@ -113,10 +113,13 @@ export class Bus implements Subscriber {
         last = { text: err.message, at: now };
         logger.warn({ err: err.message, bus: redactUri(uri) }, "bus connection problem");
       },
-      onReconnect: () => {
-        options.transport?.onReconnect?.();
+      onReconnect: (downMs) => {
+        options.transport?.onReconnect?.(downMs);
         last = { text: "", at: 0 };
-        logger.info({ bus: redactUri(uri) }, "bus reconnected; bindings declared again");
+        logger.info(
+          { bus: redactUri(uri), ...(downMs !== undefined ? { downMs } : {}) },
+          "bus reconnected; bindings declared again",
+        );
       },
       onDeadLetter: (letter) => {
         options.transport?.onDeadLetter?.(letter);
@@ -125,6 +128,7 @@ export class Bus implements Subscriber {
       },
       ...(options.transport?.memoryBroker ? { memoryBroker: options.transport.memoryBroker } : {}),
       ...(options.transport?.redis ? { redis: options.transport.redis } : {}),
+      ...(options.transport?.amqp ? { amqp: options.transport.amqp } : {}),
     });
     const bus = new Bus(transport, { ...options, logger });
     return bus;

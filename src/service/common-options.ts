@@ -54,7 +54,7 @@ export function addCommonOptions(
     .option("--no-config-file", "read no configuration (neither the file nor etcd)")
     .option(
       "--bus-uri <uri>",
-      `message bus: redis://[:password@]host:port/db, rediss://..., memory:// [default: $${BUS_URI_ENV}, else the configuration's bus_uri, else ${DEFAULT_BUS_URI}]`,
+      `message bus: redis://[:password@]host:port/db, rediss://..., amqp://user:password@host:port/vhost, amqps://..., memory:// [default: $${BUS_URI_ENV}, else the configuration's bus_uri, else ${DEFAULT_BUS_URI}]`,
     )
     .option("--bus-exchange <name>", `topic exchange name [default: ${DEFAULT_EXCHANGE}]`)
     .option(

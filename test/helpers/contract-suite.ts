@@ -76,8 +76,10 @@ export function contractSuite(factory: TransportFactory): void {
       await b.publish(`${base}.a.b.c`, "{}");
       await b.publish(`${base}.a`, "{}");
       // kombu: `*` is `.*?[^.]` (so a.* also matches a.b.c), `#` needs at least the dot before it.
-      assert.equal((await fx.messages(queue("a.*"))).length, 2);
-      assert.equal((await fx.messages(queue("a.#"))).length, 2);
+      // AMQP (RabbitMQ routes itself): `*` is exactly one word, `#` zero or more.
+      const amqp = factory.amqpTopics === true;
+      assert.equal((await fx.messages(queue("a.*"))).length, amqp ? 1 : 2);
+      assert.equal((await fx.messages(queue("a.#"))).length, amqp ? 3 : 2);
       assert.equal((await fx.messages(queue("a.b.c"))).length, 1);
       assert.equal((await fx.messages(queue("#"))).length, 3);
       for (const k of keys) await b.transport.deleteQueue({ name: queue(k), bindings: [] });

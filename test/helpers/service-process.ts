@@ -5,6 +5,10 @@ import { waitFor } from "../../src/testing/index.js";
 import { startProcess, stopProcess } from "./servers.js";
 
 const SCRIPT = fileURLToPath(new URL("../fixtures/test-service-process.js", import.meta.url));
+/** test/fixtures/slow-service-process.ts: a `slow` handler that takes its `ms` to finish. */
+export const SLOW_SERVICE_SCRIPT = fileURLToPath(
+  new URL("../fixtures/slow-service-process.js", import.meta.url),
+);
 
 export class ServiceProcess {
   stdout = "";
@@ -14,8 +18,8 @@ export class ServiceProcess {
     child.stderr!.on("data", (d) => (this.stderr += d));
   }
 
-  static async start(env: Record<string, string>): Promise<ServiceProcess> {
-    const p = new ServiceProcess(startProcess(process.execPath, [SCRIPT], { env }));
+  static async start(env: Record<string, string>, script = SCRIPT): Promise<ServiceProcess> {
+    const p = new ServiceProcess(startProcess(process.execPath, [script], { env }));
     await waitFor(
       () => {
         if (p.child.exitCode !== null) throw new Error(`service process exited: ${p.stderr}`);

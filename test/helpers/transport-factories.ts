@@ -34,6 +34,8 @@ export interface TransportFactory {
   readonly label: string;
   /** The broker is a server of its own: connections can be lost, or never made. */
   readonly remoteBroker: boolean;
+  /** Topic keys match as AMQP says (`*` exactly one word, `#` zero or more), not as kombu's regexes. */
+  readonly amqpTopics?: boolean;
   setup(): Promise<Backend>;
   teardown(): Promise<void>;
 }

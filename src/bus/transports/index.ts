@@ -1,6 +1,7 @@
 /** Every transport is chosen here, by the bus URI's scheme, and nowhere else. */
 import { BusUriError } from "../errors.js";
 import type { Transport, TransportEvents } from "../transport.js";
+import { AmqpTransport, type AmqpTransportOptions } from "./amqp/transport.js";
 import { MemoryBroker } from "./memory/broker.js";
 import { MemoryTransport } from "./memory/transport.js";
 import { RedisTransport, type RedisTransportOptions } from "./redis/transport.js";
@@ -9,9 +10,10 @@ export interface TransportOptions extends TransportEvents {
   /** For memory://: the broker to share with other transports of this process (else a new one). */
   memoryBroker?: MemoryBroker;
   redis?: Omit<RedisTransportOptions, keyof TransportEvents>;
+  amqp?: Omit<AmqpTransportOptions, keyof TransportEvents>;
 }
 
-export const SUPPORTED_SCHEMES = ["redis", "rediss", "memory"] as const;
+export const SUPPORTED_SCHEMES = ["redis", "rediss", "amqp", "amqps", "memory"] as const;
 
 export function createTransport(uri: string, options: TransportOptions = {}): Transport {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1]?.toLowerCase();
@@ -27,6 +29,18 @@ export function createTransport(uri: string, options: TransportOptions = {}): Tr
         });
       } catch (err) {
         // Only the URI and its options can be wrong before anything is sent.
+        throw new BusUriError((err as Error).message);
+      }
+    case "amqp":
+    case "amqps":
+      try {
+        return new AmqpTransport(uri, {
+          ...options.amqp,
+          onError: options.onError,
+          onReconnect: options.onReconnect,
+          onDeadLetter: options.onDeadLetter,
+        });
+      } catch (err) {
         throw new BusUriError((err as Error).message);
       }
     case "memory":

@@ -1,0 +1,108 @@
+/**
+ * Envelopes (the kombu message shape the Bus works with) to and from AMQP messages, as kombu's
+ * py-amqp transport sends them: the body as raw bytes (no base64 on the wire), the content type
+ * and encoding, headers, delivery mode, priority, reply_to and correlation_id as AMQP properties.
+ */
+import type { Message, Options } from "amqplib";
+import type { Envelope, EnvelopeProperties } from "../../envelope.js";
+import { REDELIVERIES_HEADER } from "../../transport.js";
+
+export interface AmqpMessage {
+  content: Buffer;
+  options: Options.Publish;
+}
+
+/**
+ * Where a message published again straight to its queue was first published (the routing key
+ * names the method called): kept in headers, and read back as the delivery's own.
+ */
+export const ORIGIN_EXCHANGE_HEADER = "x-commissaire-exchange";
+export const ORIGIN_ROUTING_KEY_HEADER = "x-commissaire-routing-key";
+
+/** The exchange and routing key a message was first published with. */
+export function originOf(message: Pick<Message, "fields" | "properties">): {
+  exchange: string;
+  routingKey: string;
+} {
+  const h = message.properties.headers ?? {};
+  const exchange = h[ORIGIN_EXCHANGE_HEADER];
+  const routingKey = h[ORIGIN_ROUTING_KEY_HEADER];
+  if (typeof exchange === "string" && typeof routingKey === "string")
+    return { exchange, routingKey };
+  return { exchange: message.fields.exchange, routingKey: message.fields.routingKey };
+}
+
+export function toAmqp(envelope: Envelope): AmqpMessage {
+  const p = envelope.properties;
+  const content =
+    p.body_encoding === "base64"
+      ? Buffer.from(envelope.body, "base64")
+      : Buffer.from(envelope.body, "utf8");
+  const options: Options.Publish = { headers: envelope.headers };
+  if (envelope["content-type"]) options.contentType = envelope["content-type"];
+  if (envelope["content-encoding"]) options.contentEncoding = envelope["content-encoding"];
+  if (typeof p.delivery_mode === "number") options.deliveryMode = p.delivery_mode;
+  if (typeof p.priority === "number") options.priority = p.priority;
+  if (typeof p.reply_to === "string") options.replyTo = p.reply_to;
+  if (typeof p.correlation_id === "string") options.correlationId = p.correlation_id;
+  return { content, options };
+}
+
+/** The envelope of a delivered message; its body base64 as kombu's virtual transports keep it. */
+export function fromAmqp(message: Message, tag: string): Envelope {
+  const props = message.properties;
+  const origin = originOf(message);
+  const properties: EnvelopeProperties = {
+    delivery_info: {
+      exchange: origin.exchange,
+      routing_key: origin.routingKey,
+      redelivered: message.fields.redelivered,
+    },
+    body_encoding: "base64",
+    delivery_tag: tag,
+  };
+  if (typeof props.deliveryMode === "number") properties.delivery_mode = props.deliveryMode;
+  if (typeof props.priority === "number") properties.priority = props.priority;
+  if (typeof props.replyTo === "string") properties.reply_to = props.replyTo;
+  if (typeof props.correlationId === "string") properties.correlation_id = props.correlationId;
+  const envelope: Envelope = {
+    body: message.content.toString("base64"),
+    headers: { ...(props.headers ?? {}) },
+    properties,
+  };
+  if (typeof props.contentType === "string") envelope["content-type"] = props.contentType;
+  if (typeof props.contentEncoding === "string")
+    envelope["content-encoding"] = props.contentEncoding;
+  return envelope;
+}
+
+/** Deliveries to consumers that died, as counted so far in the header. */
+export function redeliveriesOf(message: Pick<Message, "properties">): number {
+  const value = Number(message.properties.headers?.[REDELIVERIES_HEADER] ?? 0);
+  return Number.isFinite(value) && value > 0 ? value : 0;
+}
+
+/** The same message with new headers, to publish again straight to a queue. */
+export function republished(
+  message: Pick<Message, "content" | "properties" | "fields">,
+  headers: Record<string, unknown>,
+): AmqpMessage {
+  const p = message.properties;
+  const origin = originOf(message);
+  const options: Options.Publish = {
+    headers: {
+      ...(p.headers ?? {}),
+      ...headers,
+      [ORIGIN_EXCHANGE_HEADER]: origin.exchange,
+      [ORIGIN_ROUTING_KEY_HEADER]: origin.routingKey,
+    },
+  };
+  if (p.contentType) options.contentType = p.contentType;
+  if (p.contentEncoding) options.contentEncoding = p.contentEncoding;
+  if (typeof p.deliveryMode === "number") options.deliveryMode = p.deliveryMode;
+  if (typeof p.priority === "number") options.priority = p.priority;
+  if (p.replyTo) options.replyTo = p.replyTo;
+  if (p.correlationId) options.correlationId = p.correlationId;
+  if (p.messageId) options.messageId = p.messageId;
+  return { content: message.content, options };
+}
