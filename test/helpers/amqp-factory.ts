@@ -45,9 +45,10 @@ export function amqpFactory(): TransportFactory {
           Bus.connect(server.url(), { ...busOptions, transport: { amqp: amqpOptions } }),
         queueExists: async (name) => {
           const ch = await channel();
+          // Another connection's exclusive queue answers RESOURCE_LOCKED (405): it exists.
           const found = await ch.checkQueue(name).then(
             () => true,
-            () => false,
+            (err: { code?: unknown }) => err.code === 405,
           );
           if (found) await ch.close().catch(() => undefined);
           return found;
