@@ -312,11 +312,12 @@ describe("storage migrate-v2", () => {
     // Migrated records take writes like any other.
     await storage.update(Host, { address: "10.2.0.2" }, (h) => ({ ...h, status: "failed" }));
     assert.equal((await get("/api/v0/host/10.2.0.2")).body.status, "failed");
-    const removed = await call(base, "DELETE", "/api/v0/cluster/prod/hosts/192.168.152.111", {
+    // A member leaves its cluster (legacy: no container manager, whose service is not run here).
+    const removed = await call(base, "DELETE", "/api/v0/cluster/legacy/hosts/10.2.0.2", {
       authorization: admin,
     });
     assert.equal(removed.status, 200);
-    assert.deepEqual((await get("/api/v0/cluster/prod")).body.hosts.total, 1);
+    assert.deepEqual((await get("/api/v0/cluster/legacy")).body.hosts.total, 0);
   });
 
   test("records changed since are kept, and --overwrite replaces them", async () => {
@@ -324,16 +325,16 @@ describe("storage migrate-v2", () => {
     assert.equal(kept.code, 0, kept.stdout + kept.stderr);
     assert.match(
       kept.stdout,
-      /kept Cluster "prod" from \/commissaire\/clusters\/prod: differs from the record already stored/,
+      /kept Cluster "legacy" from \/commissaire\/clusters\/legacy: differs from the record already stored/,
     );
     assert.match(kept.stdout, /kept Host "10\.2\.0\.2"/);
     assert.deepEqual(countsOf(kept.stdout).get("Host"), [0, 2, 1, 0, 0]);
-    assert.equal((await get("/api/v0/cluster/prod")).body.hosts.total, 1);
+    assert.equal((await get("/api/v0/cluster/legacy")).body.hosts.total, 0);
 
     const replaced = await migrate(...withConfig(), "--overwrite");
     assert.equal(replaced.code, 0, replaced.stdout + replaced.stderr);
     assert.match(replaced.stdout, /wrote 2 records/);
-    assert.equal((await get("/api/v0/cluster/prod")).body.hosts.total, 2);
+    assert.equal((await get("/api/v0/cluster/legacy")).body.hosts.total, 1);
     assert.equal((await get("/api/v0/host/10.2.0.2")).body.status, "active");
   });
 

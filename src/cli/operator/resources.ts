@@ -38,8 +38,10 @@ async function namesTable<R>(
 /** A cluster as `get` and `create` print it: its record, host counts in words, its members. */
 async function clusterRecord(client: RestClient, c: ClusterView): Promise<string> {
   const hosts = await client.request<string[]>("GET", `api/v0/cluster/${enc(c.name)}/hosts`);
+  // `hostset` (the original's name for the members) is printed once, as `members`.
+  const { hostset: _members, ...shown } = c as ClusterView & { hostset?: unknown };
   return record({
-    ...c,
+    ...shown,
     hosts: `${c.hosts.total} (${c.hosts.available} available)`,
     members: hosts,
   });

@@ -74,11 +74,15 @@ export function clusterEndpoints(router: Router, storage: StorageClient, bus: Bu
   });
   router.on("GET", "/api/v0/cluster", list).on("GET", "/api/v0/clusters", list);
 
-  // As the original's: the computed view and the members (`hostset`).
-  router.on("GET", "/api/v0/cluster/{name}", async ({ params }) => {
-    const cluster = await mustGet(params.name!);
-    return { status: 200, body: { ...(await view(cluster)), hostset: cluster.hostset } };
+  // As the original's: the computed view and the members (`hostset`), for a GET and a PUT alike.
+  const detail = async (cluster: Cluster) => ({
+    ...(await view(cluster)),
+    hostset: cluster.hostset,
   });
+  router.on("GET", "/api/v0/cluster/{name}", async ({ params }) => ({
+    status: 200,
+    body: await detail(await mustGet(params.name!)),
+  }));
 
   // Creates the cluster, or updates an existing one's network and container manager (those the
   // body names) while keeping its members: one conditional write, retried if it changed meanwhile.
@@ -100,7 +104,7 @@ export function clusterEndpoints(router: Router, storage: StorageClient, bus: Bu
       }),
       { create: () => Cluster.create({ name: params.name! }) },
     );
-    return { status: 201, body: await view(saved!.model) };
+    return { status: 201, body: await detail(saved!.model) };
   });
 
   router.on("DELETE", "/api/v0/cluster/{name}", async ({ params }) => {
