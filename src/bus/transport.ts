@@ -70,6 +70,8 @@ export type DeliveryCallback = (delivery: Delivery) => void;
 export interface TransportEvents {
   /** A connection was (re)established; emitted after the transport re-declared its bindings. */
   onReconnect?: () => void;
+  /** The broker connection dropped (once per outage; onReconnect ends it). */
+  onConnectionLost?: () => void;
   onError?: (error: Error) => void;
   /** A message taken out of circulation (poison after too many deliveries, oversized). */
   onDeadLetter?: (letter: DeadLetter) => void;

@@ -126,6 +126,9 @@ export function createLogging(
       level: lowest,
       redact: { paths: REDACT_PATHS, censor: "[redacted]" },
       base: { pid: process.pid },
+      // Level names ("info"), not pino's numbers: what people and log shippers search for.
+      formatters: { level: (label) => ({ level: label }) },
+      timestamp: pino.stdTimeFunctions.isoTime,
     },
     stream,
   );

@@ -39,6 +39,7 @@ async function configFor(
   definition: ServiceDefinition,
   options: CommonOptions,
   extra: Record<string, unknown>,
+  report: (line: string) => void,
 ): Promise<ConfigObject> {
   // Workers take the configuration their manager read: one snapshot for all of them, etcd asked
   // once, and standard input (`-c -`), which only the manager can read, works with --workers too.
@@ -48,8 +49,12 @@ async function configFor(
   else if (options.configFile === false) config = {};
   else {
     const file = options.configFile;
-    config = (await readConfig(definition.name, file !== undefined ? { configFile: file } : {}))
-      .config;
+    config = (
+      await readConfig(definition.name, {
+        ...(file !== undefined ? { configFile: file } : {}),
+        report,
+      })
+    ).config;
   }
   return definition.options ? definition.options.apply(extra, config) : config;
 }
@@ -67,8 +72,11 @@ export async function runService(
   let config: ConfigObject;
   let logging: ReturnType<typeof createLogging>;
   let bus: { busUri: string; busExchange: string };
+  // Where the configuration came from is said once logging exists, as a log line like any other
+  // (a plain-text line in the middle of a JSON log breaks whoever reads it).
+  const said: string[] = [];
   try {
-    config = await configFor(definition, options, extra);
+    config = await configFor(definition, options, extra, (line) => said.push(line));
     logging = createLogging(
       loggingSettings(config, {
         ...(options.logLevel ? { level: options.logLevel } : {}),
@@ -78,9 +86,11 @@ export async function runService(
     );
     bus = busSettings(options, config);
   } catch (err) {
+    for (const line of said) process.stderr.write(`${line}\n`);
     return reportFatal(program, err);
   }
   const logger = logging.root;
+  for (const line of said) logger.info(line);
 
   if (options.workers > 1 && process.env[WORKER_ENV] === undefined) {
     logger.info({ workers: options.workers }, `${definition.name}: starting workers`);

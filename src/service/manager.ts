@@ -4,6 +4,7 @@
  * worker stopped cleanly.
  */
 import { type ChildProcess, fork } from "node:child_process";
+import { constants } from "node:os";
 import type { Logger } from "../base/logger.js";
 import { waitForStopSignal } from "./signals.js";
 
@@ -24,11 +25,22 @@ export interface ServiceManagerOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** How a worker ended: its exit code, or the signal that killed it (then code is 128 + its number). */
+export interface WorkerExit {
+  code: number;
+  signal: NodeJS.Signals | null;
+}
+
 interface Worker {
   slot: number;
   child: ChildProcess;
   startedAt: number;
-  exited: Promise<number>;
+  exited: Promise<WorkerExit>;
+}
+
+/** The exit as log fields: `{code}` or `{signal, code}`, so "killed by SIGKILL" is never a bare 137. */
+export function exitFields(exit: WorkerExit): Record<string, unknown> {
+  return exit.signal ? { signal: exit.signal, code: exit.code } : { code: exit.code };
 }
 
 export class ServiceManager {
@@ -67,8 +79,13 @@ export class ServiceManager {
       env: { ...process.env, ...this.options.env, [WORKER_ENV]: String(slot) },
       stdio: "inherit",
     });
-    const exited = new Promise<number>((resolve) => {
-      child.once("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+    const exited = new Promise<WorkerExit>((resolve) => {
+      child.once("exit", (code, signal) =>
+        resolve({
+          code: code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 1),
+          signal: code === null ? signal : null,
+        }),
+      );
     });
     const worker: Worker = { slot, child, startedAt: Date.now(), exited };
     this.workers.set(slot, worker);
@@ -76,12 +93,12 @@ export class ServiceManager {
     void exited.then((code) => this.onExit(worker, code));
   }
 
-  private onExit(worker: Worker, code: number): void {
+  private onExit(worker: Worker, exit: WorkerExit): void {
     if (this.workers.get(worker.slot) === worker) this.workers.delete(worker.slot);
     if (this.stopping) {
       this.options.logger.info(
-        { slot: worker.slot, pid: worker.child.pid, code },
-        "worker stopped",
+        { slot: worker.slot, pid: worker.child.pid, ...exitFields(exit) },
+        exit.signal ? `worker stopped by ${exit.signal}` : "worker stopped",
       );
       return;
     }
@@ -94,8 +111,10 @@ export class ServiceManager {
       this.options.backoffInitialMs * 2 ** (failures - 1),
     );
     this.options.logger.warn(
-      { slot: worker.slot, pid: worker.child.pid, code, restartInMs: delay },
-      "worker exited unexpectedly; restarting",
+      { slot: worker.slot, pid: worker.child.pid, ...exitFields(exit), restartInMs: delay },
+      exit.signal
+        ? `worker killed by ${exit.signal}; restarting`
+        : "worker exited unexpectedly; restarting",
     );
     const timer = setTimeout(() => {
       this.restartTimers.delete(timer);
@@ -122,9 +141,9 @@ export class ServiceManager {
         }
       }
     }, this.options.stopTimeoutMs);
-    const codes = await Promise.all(workers.map((w) => w.exited));
+    const exits = await Promise.all(workers.map((w) => w.exited));
     clearTimeout(killTimer);
-    const clean = codes.every((c) => c === 0);
+    const clean = exits.every((e) => e.code === 0);
     this.options.logger.info({ clean }, "all workers stopped");
     return clean ? 0 : 1;
   }

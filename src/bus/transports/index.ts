@@ -23,6 +23,7 @@ export function createTransport(uri: string, options: TransportOptions = {}): Tr
           ...options.redis,
           onError: options.onError,
           onReconnect: options.onReconnect,
+          onConnectionLost: options.onConnectionLost,
           onDeadLetter: options.onDeadLetter,
         });
       } catch (err) {
