@@ -5,6 +5,7 @@
  * or unclean stop (work had to be put back), 2 bad command line or configuration.
  */
 import { Command } from "commander";
+import { collectDefaultMetrics } from "prom-client";
 import { packageVersion } from "../base/version.js";
 import { Bus } from "../bus/bus.js";
 import { BusConnectError, BusUriError } from "../bus/errors.js";
@@ -21,7 +22,9 @@ import {
 } from "./common-options.js";
 import type { ServiceDefinition } from "./definition.js";
 import { ServiceManager, WORKER_ENV } from "./manager.js";
+import { MetricsServer, type MetricsSettings, metricsSettings } from "./metrics-server.js";
 import { waitForStopSignal } from "./signals.js";
+import { answerMetricsAsks } from "./worker-metrics.js";
 
 /** The configuration a ServiceManager hands its workers (JSON). */
 export const WORKER_CONFIG_ENV = "COMMISSAIRE_WORKER_CONFIG";
@@ -72,6 +75,7 @@ export async function runService(
   let config: ConfigObject;
   let logging: ReturnType<typeof createLogging>;
   let bus: { busUri: string; busExchange: string };
+  let metricsAt: MetricsSettings | undefined;
   // Where the configuration came from is said once logging exists, as a log line like any other
   // (a plain-text line in the middle of a JSON log breaks whoever reads it).
   const said: string[] = [];
@@ -85,6 +89,7 @@ export async function runService(
       program,
     );
     bus = busSettings(options, config);
+    metricsAt = metricsSettings(options.metricsPort, config);
   } catch (err) {
     for (const line of said) process.stderr.write(`${line}\n`);
     return reportFatal(program, err);
@@ -100,6 +105,7 @@ export async function runService(
       count: options.workers,
       logger: logging.forComponent("manager"),
       env: { [WORKER_CONFIG_ENV]: JSON.stringify(config) },
+      ...(metricsAt ? { metrics: metricsAt } : {}),
     });
     return manager.run();
   }
@@ -122,9 +128,23 @@ export async function runService(
   // Listening for the stop signal before starting: a SIGTERM that arrives while the service
   // starts stops it gracefully once started, instead of killing the process mid-start.
   const stopSignal = waitForStopSignal(logger);
+  const closeMetrics: (() => unknown)[] = [];
   try {
     const service = await definition.create({ bus: opened, config, logger, logging });
     await service.start();
+    const registry = service.metrics?.registry;
+    if (registry && (metricsAt || process.env[WORKER_ENV] !== undefined))
+      collectDefaultMetrics({ register: registry });
+    if (registry && process.env[WORKER_ENV] !== undefined)
+      closeMetrics.push(answerMetricsAsks(registry));
+    else if (registry && metricsAt) {
+      const server = new MetricsServer(
+        async () => ({ contentType: registry.contentType, text: await registry.metrics() }),
+        logging.forComponent("metrics"),
+      );
+      await server.listen(metricsAt);
+      closeMetrics.push(() => server.close());
+    }
     const signal = await stopSignal;
     logger.info({ signal }, `${definition.name}: stopping`);
     const result = await service.stop();
@@ -134,6 +154,7 @@ export async function runService(
     logger.error({ err }, `${definition.name}: failed`);
     return reportFatal(program, err);
   } finally {
+    for (const close of closeMetrics) await close();
     await opened.close();
   }
 }

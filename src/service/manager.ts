@@ -6,7 +6,9 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { constants } from "node:os";
 import type { Logger } from "../base/logger.js";
+import { MetricsServer, type MetricsSettings } from "./metrics-server.js";
 import { waitForStopSignal } from "./signals.js";
+import { aggregateWorkers } from "./worker-metrics.js";
 
 /** Set in a worker's environment: the same program then runs one service instead of a manager. */
 export const WORKER_ENV = "COMMISSAIRE_WORKER";
@@ -23,6 +25,8 @@ export interface ServiceManagerOptions {
   /** After this, workers still running at stop are killed (SIGKILL). */
   stopTimeoutMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** Serve the workers' metrics, summed, on this port (the workers open none). */
+  metrics?: MetricsSettings;
 }
 
 /** How a worker ended: its exit code, or the signal that killed it (then code is 128 + its number). */
@@ -48,8 +52,9 @@ export class ServiceManager {
   private readonly failures = new Map<number, number>();
   private readonly restartTimers = new Set<NodeJS.Timeout>();
   private stopping = false;
-  private readonly options: Required<Omit<ServiceManagerOptions, "env">> & {
+  private readonly options: Required<Omit<ServiceManagerOptions, "env" | "metrics">> & {
     env?: NodeJS.ProcessEnv;
+    metrics?: MetricsSettings;
   };
 
   constructor(options: ServiceManagerOptions) {
@@ -148,12 +153,27 @@ export class ServiceManager {
     return clean ? 0 : 1;
   }
 
-  /** Starts the workers and runs until SIGTERM/SIGINT; resolves to the exit code. */
+  /** Every live worker's metrics, summed (see worker-metrics.ts). */
+  async metrics(): Promise<{ contentType: string; text: string; answered: number }> {
+    return aggregateWorkers([...this.workers.values()].map((w) => w.child));
+  }
+
+  /**
+   * Starts the workers (and the metrics port, when asked for) and runs until SIGTERM/SIGINT;
+   * resolves to the exit code.
+   */
   async run(): Promise<number> {
     const stopSignal = waitForStopSignal(this.options.logger);
+    let metricsServer: MetricsServer | undefined;
+    if (this.options.metrics) {
+      metricsServer = new MetricsServer(() => this.metrics(), this.options.logger);
+      await metricsServer.listen(this.options.metrics);
+    }
     this.start();
     const signal = await stopSignal;
     this.options.logger.info({ signal }, "stopping all workers");
-    return this.stop();
+    const code = await this.stop();
+    await metricsServer?.close();
+    return code;
   }
 }
