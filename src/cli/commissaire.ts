@@ -8,6 +8,7 @@ import { callCommand } from "./commands/call.js";
 import { listenCommand } from "./commands/listen.js";
 import { notifyCommand } from "./commands/notify.js";
 import { serviceCommand } from "./commands/service.js";
+import { servicesCommand } from "./commands/services.js";
 import { userCommand } from "./commands/user.js";
 import { watcherCommand } from "./commands/watcher.js";
 import {
@@ -27,6 +28,7 @@ for (const sub of [
   notifyCommand(),
   listenCommand(),
   serviceCommand(),
+  servicesCommand(),
   allInOneCommand(),
 ]) {
   program.addCommand(sub.exitOverride().showHelpAfterError());
