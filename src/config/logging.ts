@@ -116,7 +116,12 @@ export function createLogging(
   const stream =
     destination ??
     (settings.format === "pretty"
-      ? pretty({ destination: 2, colorize: true, sync: true, translateTime: "SYS:HH:MM:ss.l" })
+      ? pretty({
+          destination: 2,
+          colorize: process.stderr.isTTY === true,
+          sync: true,
+          translateTime: "SYS:HH:MM:ss.l",
+        })
       : pino.destination({ dest: 2, sync: true }));
   // The root logger's level is the lowest asked for anywhere, so a component may log below the
   // overall level; the overall level is then applied to every child that has no level of its own.

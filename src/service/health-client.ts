@@ -11,7 +11,10 @@ import { encodeRequest } from "../bus/jsonrpc.js";
 import { HEALTH_FANOUT_KEY, type HealthReport } from "./health.js";
 
 export interface GatherOptions {
-  /** How long to collect answers (default 2 s): processes that answer later are not listed. */
+  /**
+   * How long to collect answers (default 3 s, longer than a probe may take): processes that
+   * answer later are not listed.
+   */
   timeoutMs?: number;
   /** Return as soon as this many processes have answered. */
   expect?: number;
@@ -25,7 +28,7 @@ function isReport(value: unknown): value is HealthReport {
 
 /** The health of every service process bound on the bus, by service then process. */
 export async function gatherHealth(bus: Bus, options: GatherOptions = {}): Promise<HealthReport[]> {
-  const timeoutMs = options.timeoutMs ?? 2000;
+  const timeoutMs = options.timeoutMs ?? 3000;
   const queue = { name: `health-replies-${randomUUID()}`, bindings: [], autoDelete: true };
   const reports = new Map<string, HealthReport>();
   let enough: () => void = () => undefined;
@@ -74,7 +77,7 @@ export async function gatherHealth(bus: Bus, options: GatherOptions = {}): Promi
   );
 }
 
-/** One process's health, by the routing key it answers on (`<service>.<process>.health`). */
+/** One process's health, by the routing key it answers on (`services.<service>.<process>.health`). */
 export function processHealth(
   bus: Bus,
   routingKey: string,

@@ -3,19 +3,22 @@
  * managers...), the work it has in flight and its own figures, as the `health` method answers it.
  *
  * Every process answers on a queue of its own (auto-deleted with the process), bound to two keys:
- *   `<service>.<process>.health`  one process, by its id (as `commissaire services` lists it);
- *   `services.health`             every process of every service at once (a fan-out: each queue
- *                                 bound to it gets a copy, and every answer goes to the caller).
+ *   `services.<service>.<process>.health`  one process, by its id (`commissaire services` lists
+ *                                          it), e.g. services.storage.web1-4242.health;
+ *   `services.health`                      every process of every service at once (a fan-out:
+ *                                          each queue bound to it gets a copy, and every answer
+ *                                          goes to the caller's reply queue).
  * Both end in the method name, as every routing key does (`storage.get`), so `bus.request` and
- * `commissaire call` reach one process like any other method; neither matches a service's own
- * `<service>.*` binding.
+ * `commissaire call` reach one process like any other method. They start with `services.`, not
+ * the service's name: kombu's `*` matches across dots, so `storage.*` would take
+ * `storage.<process>.health` too.
  */
 import { hostname } from "node:os";
 
 /** The routing key every health queue is bound to: one request, one answer per process. */
 export const HEALTH_FANOUT_KEY = "services.health";
 /** How long a probe may take before it counts as failing. */
-export const PROBE_TIMEOUT_MS = 2000;
+export const PROBE_TIMEOUT_MS = 1500;
 
 /** Resolves (optionally to a few words of detail) when the dependency answers; throws when not. */
 export type HealthProbe = () => Promise<string | undefined> | string | undefined;
@@ -43,7 +46,7 @@ export type HealthStatus = "ok" | "failing";
 
 export interface HealthReport {
   service: string;
-  /** This process's id: `<host>-<pid>` (the middle word of its health routing key). */
+  /** This process's id: `<host>-<pid>` (the third word of its health routing key). */
   process: string;
   routing_key: string;
   host: string;
@@ -65,7 +68,7 @@ export function processId(pid: number = process.pid, host: string = hostname()):
 }
 
 export function healthRoutingKey(service: string, process: string): string {
-  return `${service}.${process}.health`;
+  return `services.${service}.${process}.health`;
 }
 
 /** Runs every probe at once, each within PROBE_TIMEOUT_MS. */

@@ -40,7 +40,7 @@ export function servicesCommand(): Command {
     new Command("services")
       .description("every service process on the bus with its health")
       .option("--json", "print the health answers as JSON")
-      .option("-w, --wait <seconds>", "seconds to collect answers", "2"),
+      .option("-w, --wait <seconds>", "seconds to collect answers", "3"),
   );
   command.action(async () => {
     const o = command.opts<{ json?: boolean; wait: string }>();

@@ -5,14 +5,19 @@
  */
 import { Counter, Histogram, type Registry } from "prom-client";
 import type { Bus } from "../../bus/bus.js";
-import { type HealthProbe, type ProbeResult, runProbes } from "../../service/health.js";
+import {
+  type HealthProbe,
+  PROBE_TIMEOUT_MS,
+  type ProbeResult,
+  runProbes,
+} from "../../service/health.js";
 import { LATENCY_BUCKETS } from "../../service/metrics.js";
 
 export const HEALTH_PATH = "/health";
 export const READY_PATH = "/ready";
 export const METRICS_PATH = "/metrics";
 
-/** What the server needs to answer: the bus and storage service answer within 2 s. */
+/** What the server needs to answer: the bus and the storage service answer within 1.5 s. */
 export function readinessProbes(bus: Bus): Record<string, HealthProbe> {
   return {
     bus: async () => {
@@ -23,7 +28,7 @@ export function readinessProbes(bus: Bus): Record<string, HealthProbe> {
       const handlers = await bus.request<unknown[]>(
         "storage.list_store_handlers",
         {},
-        { timeoutMs: 2000 },
+        { timeoutMs: PROBE_TIMEOUT_MS },
       );
       return `${Array.isArray(handlers) ? handlers.length : 0} store handlers`;
     },
