@@ -89,7 +89,7 @@ export function parseExposition(text: string): Sample[] {
 }
 
 /** The value of one series (labels given must all match), or undefined. */
-export function valueOf(
+export function seriesValue(
   samples: Sample[],
   name: string,
   labels: Record<string, string> = {},

@@ -13,7 +13,7 @@ import { Bus } from "../../src/bus/bus.js";
 import { hashPassword } from "../../src/services/server/auth.js";
 import { waitFor } from "../../src/testing/index.js";
 import { BIN, Running, run } from "../helpers/cli.js";
-import { parseExposition, valueOf } from "../helpers/exposition.js";
+import { parseExposition, seriesValue } from "../helpers/exposition.js";
 import { basic } from "../helpers/http.js";
 import { freePort, RedisServer } from "../helpers/servers.js";
 
@@ -169,8 +169,8 @@ describe("health, metrics and logs of running services", () => {
         `${name} is served`,
       );
     const add = { service: "example", method: "add" };
-    assert.equal(valueOf(samples, "commissaire_requests_total", add), 6, "both workers summed");
-    assert.equal(valueOf(samples, "commissaire_request_duration_seconds_count", add), 6);
+    assert.equal(seriesValue(samples, "commissaire_requests_total", add), 6, "both workers summed");
+    assert.equal(seriesValue(samples, "commissaire_request_duration_seconds_count", add), 6);
     const failed = samples.find(
       (s) => s.name === "commissaire_request_errors_total" && s.labels.method === "fail",
     );
@@ -216,7 +216,7 @@ describe("health, metrics and logs of running services", () => {
 
     const samples = await scrape(`${base}/metrics`);
     assert.ok(
-      (valueOf(samples, "commissaire_http_requests_total", { method: "GET", status: "200" }) ??
+      (seriesValue(samples, "commissaire_http_requests_total", { method: "GET", status: "200" }) ??
         0) >= 1,
     );
     assert.ok(samples.some((s) => s.name === "commissaire_http_request_duration_seconds_bucket"));
