@@ -2,6 +2,8 @@
  * Answers `health` for one process on its own auto-deleted queue (see health.ts for the routing
  * keys). Used by every CommissaireService and by the REST server, which is not one.
  */
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import type { Logger } from "../base/logger.js";
 import { packageVersion } from "../base/version.js";
 import type { Bus } from "../bus/bus.js";
@@ -29,7 +31,11 @@ export interface HealthSource {
 }
 
 export class HealthResponder {
-  readonly process = processId();
+  /**
+   * `<host>-<pid>-<4 hex>`: the random tail keeps two instances of one service in one process
+   * (tests, embedding) apart, each with its own queue.
+   */
+  readonly process = `${processId()}-${randomBytes(2).toString("hex")}`;
   readonly routingKey: string;
   private readonly startedAt = new Date();
   private served: ServedQueue | undefined;
@@ -70,7 +76,7 @@ export class HealthResponder {
       service: this.source.service,
       process: this.process,
       routing_key: this.routingKey,
-      host: this.process.slice(0, this.process.lastIndexOf("-")),
+      host: hostname(),
       pid: process.pid,
       version: packageVersion(),
       started_at: this.startedAt.toISOString(),

@@ -46,7 +46,7 @@ export type HealthStatus = "ok" | "failing";
 
 export interface HealthReport {
   service: string;
-  /** This process's id: `<host>-<pid>` (the third word of its health routing key). */
+  /** This process's id: `<host>-<pid>-<tag>` (the third word of its health routing key). */
   process: string;
   routing_key: string;
   host: string;
