@@ -316,11 +316,14 @@ export abstract class CommissaireService implements Subscriber {
   async stop(timeoutMs = DEFAULT_STOP_TIMEOUT_MS): Promise<StopResult> {
     const wasStarted = this.#started;
     this.#started = false;
-    await this.#health
+    // Alongside the served queues, not before: draining starts at once (what is in flight may
+    // finish in this very turn and must count as finished during the stop).
+    const healthStopped = this.#health
       ?.stop()
       .catch((err) => this.logger.warn({ err }, "health queue not stopped"));
     const tasks = Promise.all([...this.#tasks].map((t) => t.stop()));
     const results = await Promise.all(this.#served.map((s) => s.stop(timeoutMs)));
+    await healthStopped;
     this.#served = [];
     await withDeadline(tasks, timeoutMs, "periodic tasks").catch((err) =>
       this.logger.warn({ err: (err as Error).message }, "a periodic task is still running"),
