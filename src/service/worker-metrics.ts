@@ -46,8 +46,7 @@ export function answerMetricsAsks(registry: Registry): () => void {
     });
   };
   process.on("message", onMessage);
-  // Listening must not keep a stopped worker alive.
-  process.channel?.unref();
+  // Removing the listener lets go of the IPC channel: it no longer keeps a stopped worker alive.
   return () => process.off("message", onMessage);
 }
 

@@ -11,7 +11,9 @@ import type { Figure, HealthProbe } from "../../src/service/health.js";
 import { runProbes } from "../../src/service/health.js";
 import { gatherHealth } from "../../src/service/health-client.js";
 import { exitFields } from "../../src/service/manager.js";
+import { ServiceMetrics } from "../../src/service/metrics.js";
 import { CommissaireService } from "../../src/service/service.js";
+import { reportFigures } from "../../src/services/watcher/stats.js";
 import { captureLogger } from "../helpers/capture-logger.js";
 import { parseExposition, seriesValue } from "../helpers/exposition.js";
 
@@ -162,4 +164,38 @@ test("the connection log: one line per outage, the return with how long it laste
 test("a worker's exit names its signal", () => {
   assert.deepEqual(exitFields({ code: 137, signal: "SIGKILL" }), { signal: "SIGKILL", code: 137 });
   assert.deepEqual(exitFields({ code: 3, signal: null }), { code: 3 });
+});
+
+test("the watcher's report as figures: hosts by status, checks, lateness in seconds", async () => {
+  const report = {
+    process: "p",
+    hosts_watched: 3,
+    checks_per_second: 1.5,
+    lateness_p50_ms: 20,
+    lateness_p99_ms: 900,
+    hosts_by_state: { active: 2, failed: 1 },
+    frozen: false,
+    lateness_samples_ms: [],
+    at: 0,
+  };
+  const metrics = new ServiceMetrics({
+    service: "watcher",
+    counters: () => ({
+      expired: 0,
+      deadLettered: 0,
+      connectionsLost: 1,
+      reconnects: 1,
+      redelivered: 0,
+    }),
+    inFlight: () => 0,
+    figures: () => reportFigures(report, 42),
+  });
+  const samples = parseExposition((await metrics.exposition()).text);
+  assert.equal(seriesValue(samples, "commissaire_watcher_hosts", { status: "active" }), 2);
+  assert.equal(seriesValue(samples, "commissaire_watcher_hosts", { status: "failed" }), 1);
+  assert.equal(seriesValue(samples, "commissaire_watcher_checks_total"), 42);
+  assert.equal(seriesValue(samples, "commissaire_watcher_checks_per_second"), 1.5);
+  assert.equal(seriesValue(samples, "commissaire_watcher_lateness_p99_seconds"), 0.9);
+  assert.equal(seriesValue(samples, "commissaire_watcher_frozen"), 0);
+  assert.equal(seriesValue(samples, "commissaire_bus_reconnects_total"), 1);
 });
