@@ -133,7 +133,9 @@ export async function runService(
     const service = await definition.create({ bus: opened, config, logger, logging });
     await service.start();
     const registry = service.metrics?.registry;
-    if (registry && (metricsAt || process.env[WORKER_ENV] !== undefined))
+    // The process's own figures, once, on the registry that is exposed.
+    const exposed = metricsAt || process.env[WORKER_ENV] !== undefined;
+    if (registry && exposed && !registry.getSingleMetric("process_start_time_seconds"))
       collectDefaultMetrics({ register: registry });
     if (registry && process.env[WORKER_ENV] !== undefined)
       closeMetrics.push(answerMetricsAsks(registry));

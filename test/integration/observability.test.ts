@@ -220,6 +220,7 @@ describe("health, metrics and logs of running services", () => {
         0) >= 1,
     );
     assert.ok(samples.some((s) => s.name === "commissaire_http_request_duration_seconds_bucket"));
+    assert.ok(samples.some((s) => s.name === "process_resident_memory_bytes"));
   });
 
   test("every binary's stderr is JSON lines with level names", async () => {

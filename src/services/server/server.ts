@@ -12,6 +12,7 @@ import {
 } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import { collectDefaultMetrics } from "prom-client";
 import type { Logger } from "../../base/logger.js";
 import type { Bus } from "../../bus/bus.js";
 import { ServiceMetrics } from "../../service/metrics.js";
@@ -58,6 +59,8 @@ export class CommissaireServer {
       figures: () => ({}),
     });
     this.http = new HttpMetrics(this.metrics.registry);
+    // Its /metrics is always exposed: the process's own figures (memory, CPU, event loop) too.
+    collectDefaultMetrics({ register: this.metrics.registry });
     const storage = new StorageClient(options.bus);
     clusterEndpoints(this.router, storage);
     operationEndpoints(this.router, storage, options.bus);
