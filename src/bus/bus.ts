@@ -4,6 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { type Logger, silentLogger } from "../base/logger.js";
+import { ConnectionLog } from "./connection-log.js";
 import { DEADLINE_HEADER } from "./deadline.js";
 import {
   contentTypeOf,
@@ -82,7 +83,13 @@ export class Bus implements Subscriber {
   private readonly exchangeDeclared: Promise<void>;
   private closed = false;
   /** Requests dropped past their deadline and messages taken out of circulation, in this bus. */
-  readonly counters: BusCounters = { expired: 0, deadLettered: 0 };
+  readonly counters: BusCounters = {
+    expired: 0,
+    deadLettered: 0,
+    connectionsLost: 0,
+    reconnects: 0,
+    redelivered: 0,
+  };
 
   constructor(
     readonly transport: Transport,
@@ -105,6 +112,7 @@ export class Bus implements Subscriber {
   static connect(uri: string, options: BusOptions & { transport?: TransportOptions } = {}): Bus {
     const logger = options.logger ?? silentLogger();
     let last = { text: "", at: 0 };
+    const connection = new ConnectionLog(logger, { bus: redactUri(uri) });
     const transport = createTransport(uri, {
       onError: (err) => {
         options.transport?.onError?.(err);
@@ -113,13 +121,15 @@ export class Bus implements Subscriber {
         last = { text: err.message, at: now };
         logger.warn({ err: err.message, bus: redactUri(uri) }, "bus connection problem");
       },
-      onReconnect: (downMs) => {
-        options.transport?.onReconnect?.(downMs);
+      onConnectionLost: () => {
+        options.transport?.onConnectionLost?.();
+        if (connection.lost()) bus.counters.connectionsLost += 1;
+      },
+      onReconnect: () => {
+        options.transport?.onReconnect?.();
         last = { text: "", at: 0 };
-        logger.info(
-          { bus: redactUri(uri), ...(downMs !== undefined ? { downMs } : {}) },
-          "bus reconnected; bindings declared again",
-        );
+        bus.counters.reconnects += 1;
+        connection.restored();
       },
       onDeadLetter: (letter) => {
         options.transport?.onDeadLetter?.(letter);

@@ -22,6 +22,11 @@ export interface BusCounters {
   expired: number;
   /** Messages the transport took out of circulation (poison, oversized). */
   deadLettered: number;
+  /** Times the broker connection was lost, and re-established (bindings declared again). */
+  connectionsLost: number;
+  reconnects: number;
+  /** Requests handed to a handler that had been delivered before (a consumer died holding them). */
+  redelivered: number;
 }
 
 export class ServedQueue {
@@ -63,6 +68,7 @@ export class ServedQueue {
         .catch((err) => this.logger.error({ err }, "dropping an expired request failed"));
       return;
     }
+    if (delivery.redelivered) this.counters.redelivered += 1;
     const task = (async () => {
       try {
         await this.handler(delivery);

@@ -73,11 +73,10 @@ export interface Consumer {
 export type DeliveryCallback = (delivery: Delivery) => void;
 
 export interface TransportEvents {
-  /**
-   * A connection was (re)established; emitted after the transport re-declared its bindings.
-   * downMs: how long it was lost, when the transport knows.
-   */
-  onReconnect?: (downMs?: number) => void;
+  /** A connection was (re)established; emitted after the transport re-declared its bindings. */
+  onReconnect?: () => void;
+  /** The broker connection dropped (once per outage; onReconnect ends it). */
+  onConnectionLost?: () => void;
   onError?: (error: Error) => void;
   /** A message taken out of circulation (poison after too many deliveries, oversized). */
   onDeadLetter?: (letter: DeadLetter) => void;

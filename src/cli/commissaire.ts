@@ -12,6 +12,7 @@ import { storageCommand } from "./commands/migrate-v2.js";
 import { notifyCommand } from "./commands/notify.js";
 import { restoreCommand } from "./commands/restore.js";
 import { serviceCommand } from "./commands/service.js";
+import { servicesCommand } from "./commands/services.js";
 import { userCommand } from "./commands/user.js";
 import { watcherCommand } from "./commands/watcher.js";
 import {
@@ -31,6 +32,7 @@ for (const sub of [
   notifyCommand(),
   listenCommand(),
   serviceCommand(),
+  servicesCommand(),
   allInOneCommand(),
   backupCommand(),
   restoreCommand(),

@@ -116,7 +116,12 @@ export function createLogging(
   const stream =
     destination ??
     (settings.format === "pretty"
-      ? pretty({ destination: 2, colorize: true, sync: true, translateTime: "SYS:HH:MM:ss.l" })
+      ? pretty({
+          destination: 2,
+          colorize: process.stderr.isTTY === true,
+          sync: true,
+          translateTime: "SYS:HH:MM:ss.l",
+        })
       : pino.destination({ dest: 2, sync: true }));
   // The root logger's level is the lowest asked for anywhere, so a component may log below the
   // overall level; the overall level is then applied to every child that has no level of its own.
@@ -126,6 +131,9 @@ export function createLogging(
       level: lowest,
       redact: { paths: REDACT_PATHS, censor: "[redacted]" },
       base: { pid: process.pid },
+      // Level names ("info"), not pino's numbers: what people and log shippers search for.
+      formatters: { level: (label) => ({ level: label }) },
+      timestamp: pino.stdTimeFunctions.isoTime,
     },
     stream,
   );

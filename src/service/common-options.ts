@@ -19,6 +19,8 @@ export interface CommonOptions {
   workers: number;
   logLevel?: string;
   connectTimeoutMs: number;
+  /** --metrics-port: serve GET /metrics on this port (0: any free one). */
+  metricsPort?: number;
 }
 
 export interface BusSettings {
@@ -30,6 +32,13 @@ function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1)
     throw new InvalidArgumentError("must be a positive whole number");
+  return n;
+}
+
+function portNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError("must be a port number");
   return n;
 }
 
@@ -61,6 +70,11 @@ export function addCommonOptions(
       "--connect-timeout <seconds>",
       `how long to wait for the bus at start [default: ${DEFAULT_CONNECT_TIMEOUT_MS / 1000}]`,
       positiveSeconds,
+    )
+    .option(
+      "--metrics-port <port>",
+      "serve Prometheus metrics on http://<metrics_address>:<port>/metrics [default: the configuration's metrics_port, else none]",
+      portNumber,
     );
   if (workers)
     command.option(
@@ -85,6 +99,7 @@ export function commonOptionsOf(command: Command): CommonOptions {
     workers?: number;
     logLevel?: string;
     connectTimeout?: number;
+    metricsPort?: number;
   }>();
   if (o.configFile !== undefined && o.config !== undefined && o.configFile !== o.config) {
     throw new ConfigError(
@@ -102,6 +117,7 @@ export function commonOptionsOf(command: Command): CommonOptions {
   if (o.busUri !== undefined) out.busUri = o.busUri;
   if (o.busExchange !== undefined) out.busExchange = o.busExchange;
   if (o.logLevel !== undefined) out.logLevel = o.logLevel;
+  if (o.metricsPort !== undefined) out.metricsPort = o.metricsPort;
   return out;
 }
 

@@ -4,6 +4,7 @@
  * in main.ts.
  */
 import type { Command } from "commander";
+import type { Registry } from "prom-client";
 import type { Logger } from "../base/logger.js";
 import type { Bus } from "../bus/bus.js";
 import type { Logging } from "../config/logging.js";
@@ -22,6 +23,8 @@ export interface Runnable {
   start(): Promise<void>;
   /** Resolves once stopped; to `{ clean: false }` when work had to be put back (exit code 1). */
   stop(timeoutMs?: number): Promise<unknown>;
+  /** Its Prometheus figures, served on the metrics port when one is asked for. */
+  readonly metrics?: { readonly registry: Registry };
 }
 
 /** Options a binary adds to the common ones, and how they land in its configuration. */

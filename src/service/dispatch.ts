@@ -45,6 +45,20 @@ export interface DispatchTarget {
    * it was taken. A taken record is never answered.
    */
   acceptRecord?(body: Record<string, unknown>, routingKey: string): boolean | Promise<boolean>;
+  /**
+   * Told of every request answered (or that would have been): its method (UNKNOWN_METHOD when it
+   * named none of ours), its JSON-RPC error code or null, and how long it took (metrics).
+   */
+  observe?(method: string, code: number | null, seconds: number): void;
+}
+
+/** The method label of a request that reached no handler (bad JSON, unknown method...). */
+export const UNKNOWN_METHOD = "(unknown)";
+
+/** What became of one delivery, for DispatchTarget.observe; method null: not a request. */
+interface Outcome {
+  method: string | null;
+  code: number | null;
 }
 
 /** The body as a JSON object without `jsonrpc`, or undefined. */
@@ -66,6 +80,18 @@ const correlationOf = (envelope: Delivery["envelope"]): string | undefined =>
     : undefined;
 
 export async function dispatch(target: DispatchTarget, delivery: Delivery): Promise<void> {
+  if (!target.observe) return handle(target, delivery, { method: null, code: null });
+  const started = performance.now();
+  const outcome: Outcome = { method: UNKNOWN_METHOD, code: null };
+  try {
+    await handle(target, delivery, outcome);
+  } finally {
+    if (outcome.method !== null)
+      target.observe(outcome.method, outcome.code, (performance.now() - started) / 1000);
+  }
+}
+
+async function handle(target: DispatchTarget, delivery: Delivery, outcome: Outcome): Promise<void> {
   const { envelope, routingKey } = delivery;
   const replyTo =
     typeof envelope.properties.reply_to === "string" && envelope.properties.reply_to !== ""
@@ -93,6 +119,7 @@ export async function dispatch(target: DispatchTarget, delivery: Delivery): Prom
     error: RemoteProcedureCallError,
     logged: boolean,
   ): void => {
+    outcome.code = error.code;
     if (!logged) log().warn({ code: error.code, reason: error.message }, "request refused");
     send(encodeError(id, error));
   };
@@ -114,8 +141,12 @@ export async function dispatch(target: DispatchTarget, delivery: Delivery): Prom
   if (target.acceptRecord) {
     const record = bareRecord(envelopePayload(envelope));
     try {
-      if (record && (await target.acceptRecord(record, routingKey))) return;
+      if (record && (await target.acceptRecord(record, routingKey))) {
+        outcome.method = null;
+        return;
+      }
     } catch (err) {
+      outcome.method = null;
       log().error({ err }, "record not taken");
       return;
     }
@@ -134,6 +165,7 @@ export async function dispatch(target: DispatchTarget, delivery: Delivery): Prom
     );
   }
 
+  outcome.method = request.method;
   let responded = false;
   const respond = async (result: unknown): Promise<void> => {
     if (responded) throw new Error(`already responded to ${request.method} (${String(id)})`);
@@ -154,6 +186,7 @@ export async function dispatch(target: DispatchTarget, delivery: Delivery): Prom
         `${request.method} returned a result that is not JSON`,
       );
       text = encodeError(id ?? UNKNOWN_ID, error);
+      outcome.code = error.code;
     }
     send(text);
   };
@@ -181,6 +214,7 @@ export async function dispatch(target: DispatchTarget, delivery: Delivery): Prom
     result = await handler.call(params, context);
   } catch (err) {
     const error = errorToWire(err);
+    outcome.code = error.code;
     if (error.code === -32603) log().error({ err }, `${request.method} failed`);
     // "Not stored" is an ordinary answer (callers ask to learn whether something exists).
     else if (error.code === ErrorCode.STORAGE_LOOKUP)

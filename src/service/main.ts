@@ -5,6 +5,7 @@
  * or unclean stop (work had to be put back), 2 bad command line or configuration.
  */
 import { Command } from "commander";
+import { collectDefaultMetrics } from "prom-client";
 import { packageVersion } from "../base/version.js";
 import { Bus } from "../bus/bus.js";
 import { BusConnectError, BusUriError } from "../bus/errors.js";
@@ -21,7 +22,9 @@ import {
 } from "./common-options.js";
 import type { ServiceDefinition } from "./definition.js";
 import { ServiceManager, WORKER_ENV } from "./manager.js";
+import { MetricsServer, type MetricsSettings, metricsSettings } from "./metrics-server.js";
 import { waitForStopSignal } from "./signals.js";
+import { answerMetricsAsks } from "./worker-metrics.js";
 
 /** The configuration a ServiceManager hands its workers (JSON). */
 export const WORKER_CONFIG_ENV = "COMMISSAIRE_WORKER_CONFIG";
@@ -39,6 +42,7 @@ async function configFor(
   definition: ServiceDefinition,
   options: CommonOptions,
   extra: Record<string, unknown>,
+  report: (line: string) => void,
 ): Promise<ConfigObject> {
   // Workers take the configuration their manager read: one snapshot for all of them, etcd asked
   // once, and standard input (`-c -`), which only the manager can read, works with --workers too.
@@ -48,8 +52,12 @@ async function configFor(
   else if (options.configFile === false) config = {};
   else {
     const file = options.configFile;
-    config = (await readConfig(definition.name, file !== undefined ? { configFile: file } : {}))
-      .config;
+    config = (
+      await readConfig(definition.name, {
+        ...(file !== undefined ? { configFile: file } : {}),
+        report,
+      })
+    ).config;
   }
   return definition.options ? definition.options.apply(extra, config) : config;
 }
@@ -67,8 +75,12 @@ export async function runService(
   let config: ConfigObject;
   let logging: ReturnType<typeof createLogging>;
   let bus: { busUri: string; busExchange: string };
+  let metricsAt: MetricsSettings | undefined;
+  // Where the configuration came from is said once logging exists, as a log line like any other
+  // (a plain-text line in the middle of a JSON log breaks whoever reads it).
+  const said: string[] = [];
   try {
-    config = await configFor(definition, options, extra);
+    config = await configFor(definition, options, extra, (line) => said.push(line));
     logging = createLogging(
       loggingSettings(config, {
         ...(options.logLevel ? { level: options.logLevel } : {}),
@@ -77,10 +89,13 @@ export async function runService(
       program,
     );
     bus = busSettings(options, config);
+    metricsAt = metricsSettings(options.metricsPort, config);
   } catch (err) {
+    for (const line of said) process.stderr.write(`${line}\n`);
     return reportFatal(program, err);
   }
   const logger = logging.root;
+  for (const line of said) logger.info(line);
 
   if (options.workers > 1 && process.env[WORKER_ENV] === undefined) {
     logger.info({ workers: options.workers }, `${definition.name}: starting workers`);
@@ -90,6 +105,7 @@ export async function runService(
       count: options.workers,
       logger: logging.forComponent("manager"),
       env: { [WORKER_CONFIG_ENV]: JSON.stringify(config) },
+      ...(metricsAt ? { metrics: metricsAt } : {}),
     });
     return manager.run();
   }
@@ -112,9 +128,25 @@ export async function runService(
   // Listening for the stop signal before starting: a SIGTERM that arrives while the service
   // starts stops it gracefully once started, instead of killing the process mid-start.
   const stopSignal = waitForStopSignal(logger);
+  const closeMetrics: (() => unknown)[] = [];
   try {
     const service = await definition.create({ bus: opened, config, logger, logging });
     await service.start();
+    const registry = service.metrics?.registry;
+    // The process's own figures, once, on the registry that is exposed.
+    const exposed = metricsAt || process.env[WORKER_ENV] !== undefined;
+    if (registry && exposed && !registry.getSingleMetric("process_start_time_seconds"))
+      collectDefaultMetrics({ register: registry });
+    if (registry && process.env[WORKER_ENV] !== undefined)
+      closeMetrics.push(answerMetricsAsks(registry));
+    else if (registry && metricsAt) {
+      const server = new MetricsServer(
+        async () => ({ contentType: registry.contentType, text: await registry.metrics() }),
+        logging.forComponent("metrics"),
+      );
+      await server.listen(metricsAt);
+      closeMetrics.push(() => server.close());
+    }
     const signal = await stopSignal;
     logger.info({ signal }, `${definition.name}: stopping`);
     const result = await service.stop();
@@ -124,6 +156,7 @@ export async function runService(
     logger.error({ err }, `${definition.name}: failed`);
     return reportFatal(program, err);
   } finally {
+    for (const close of closeMetrics) await close();
     await opened.close();
   }
 }

@@ -4,8 +4,11 @@
  * worker stopped cleanly.
  */
 import { type ChildProcess, fork } from "node:child_process";
+import { constants } from "node:os";
 import type { Logger } from "../base/logger.js";
+import { MetricsServer, type MetricsSettings } from "./metrics-server.js";
 import { waitForStopSignal } from "./signals.js";
+import { aggregateWorkers } from "./worker-metrics.js";
 
 /** Set in a worker's environment: the same program then runs one service instead of a manager. */
 export const WORKER_ENV = "COMMISSAIRE_WORKER";
@@ -22,13 +25,26 @@ export interface ServiceManagerOptions {
   /** After this, workers still running at stop are killed (SIGKILL). */
   stopTimeoutMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** Serve the workers' metrics, summed, on this port (the workers open none). */
+  metrics?: MetricsSettings;
+}
+
+/** How a worker ended: its exit code, or the signal that killed it (then code is 128 + its number). */
+export interface WorkerExit {
+  code: number;
+  signal: NodeJS.Signals | null;
 }
 
 interface Worker {
   slot: number;
   child: ChildProcess;
   startedAt: number;
-  exited: Promise<number>;
+  exited: Promise<WorkerExit>;
+}
+
+/** The exit as log fields: `{code}` or `{signal, code}`, so "killed by SIGKILL" is never a bare 137. */
+export function exitFields(exit: WorkerExit): Record<string, unknown> {
+  return exit.signal ? { signal: exit.signal, code: exit.code } : { code: exit.code };
 }
 
 export class ServiceManager {
@@ -36,8 +52,9 @@ export class ServiceManager {
   private readonly failures = new Map<number, number>();
   private readonly restartTimers = new Set<NodeJS.Timeout>();
   private stopping = false;
-  private readonly options: Required<Omit<ServiceManagerOptions, "env">> & {
+  private readonly options: Required<Omit<ServiceManagerOptions, "env" | "metrics">> & {
     env?: NodeJS.ProcessEnv;
+    metrics?: MetricsSettings;
   };
 
   constructor(options: ServiceManagerOptions) {
@@ -67,8 +84,13 @@ export class ServiceManager {
       env: { ...process.env, ...this.options.env, [WORKER_ENV]: String(slot) },
       stdio: "inherit",
     });
-    const exited = new Promise<number>((resolve) => {
-      child.once("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+    const exited = new Promise<WorkerExit>((resolve) => {
+      child.once("exit", (code, signal) =>
+        resolve({
+          code: code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 1),
+          signal: code === null ? signal : null,
+        }),
+      );
     });
     const worker: Worker = { slot, child, startedAt: Date.now(), exited };
     this.workers.set(slot, worker);
@@ -76,12 +98,12 @@ export class ServiceManager {
     void exited.then((code) => this.onExit(worker, code));
   }
 
-  private onExit(worker: Worker, code: number): void {
+  private onExit(worker: Worker, exit: WorkerExit): void {
     if (this.workers.get(worker.slot) === worker) this.workers.delete(worker.slot);
     if (this.stopping) {
       this.options.logger.info(
-        { slot: worker.slot, pid: worker.child.pid, code },
-        "worker stopped",
+        { slot: worker.slot, pid: worker.child.pid, ...exitFields(exit) },
+        exit.signal ? `worker stopped by ${exit.signal}` : "worker stopped",
       );
       return;
     }
@@ -94,8 +116,10 @@ export class ServiceManager {
       this.options.backoffInitialMs * 2 ** (failures - 1),
     );
     this.options.logger.warn(
-      { slot: worker.slot, pid: worker.child.pid, code, restartInMs: delay },
-      "worker exited unexpectedly; restarting",
+      { slot: worker.slot, pid: worker.child.pid, ...exitFields(exit), restartInMs: delay },
+      exit.signal
+        ? `worker killed by ${exit.signal}; restarting`
+        : "worker exited unexpectedly; restarting",
     );
     const timer = setTimeout(() => {
       this.restartTimers.delete(timer);
@@ -122,19 +146,34 @@ export class ServiceManager {
         }
       }
     }, this.options.stopTimeoutMs);
-    const codes = await Promise.all(workers.map((w) => w.exited));
+    const exits = await Promise.all(workers.map((w) => w.exited));
     clearTimeout(killTimer);
-    const clean = codes.every((c) => c === 0);
+    const clean = exits.every((e) => e.code === 0);
     this.options.logger.info({ clean }, "all workers stopped");
     return clean ? 0 : 1;
   }
 
-  /** Starts the workers and runs until SIGTERM/SIGINT; resolves to the exit code. */
+  /** Every live worker's metrics, summed (see worker-metrics.ts). */
+  async metrics(): Promise<{ contentType: string; text: string; answered: number }> {
+    return aggregateWorkers([...this.workers.values()].map((w) => w.child));
+  }
+
+  /**
+   * Starts the workers (and the metrics port, when asked for) and runs until SIGTERM/SIGINT;
+   * resolves to the exit code.
+   */
   async run(): Promise<number> {
     const stopSignal = waitForStopSignal(this.options.logger);
+    let metricsServer: MetricsServer | undefined;
+    if (this.options.metrics) {
+      metricsServer = new MetricsServer(() => this.metrics(), this.options.logger);
+      await metricsServer.listen(this.options.metrics);
+    }
     this.start();
     const signal = await stopSignal;
     this.options.logger.info({ signal }, "stopping all workers");
-    return this.stop();
+    const code = await this.stop();
+    await metricsServer?.close();
+    return code;
   }
 }

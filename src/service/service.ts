@@ -14,6 +14,9 @@ import type { Bus, Subscriber, SubscriberCallback, Subscription } from "../bus/b
 import type { ServedQueue } from "../bus/served-queue.js";
 import { dispatch } from "./dispatch.js";
 import { type BoundHandler, findHandler, handlerNames } from "./handler.js";
+import type { Figure, HealthProbe, HealthReport } from "./health.js";
+import { HealthResponder } from "./health-responder.js";
+import { ServiceMetrics } from "./metrics.js";
 import { type EveryOptions, type Periodic, type PeriodicFn, PeriodicTask } from "./periodic.js";
 import { waitForStopSignal } from "./signals.js";
 
@@ -34,6 +37,8 @@ export interface ServiceOptions {
   maxBodyBytes?: number;
   /** onStart() and onStop() must finish within this (default 30 s). */
   hookTimeoutMs?: number;
+  /** Answer `health` on this process's own queue while running (default true). */
+  answerHealth?: boolean;
 }
 
 export interface StopResult {
@@ -72,6 +77,9 @@ export abstract class CommissaireService implements Subscriber {
   readonly #subscriptions = new Set<Subscription>();
   #served: ServedQueue[] = [];
   #started = false;
+  #metrics: ServiceMetrics | undefined;
+  #health: HealthResponder | undefined;
+  readonly #answerHealth: boolean;
 
   constructor(options: ServiceOptions) {
     this.bus = options.bus;
@@ -80,6 +88,7 @@ export abstract class CommissaireService implements Subscriber {
     this.inFlightLimit = options.inFlightLimit ?? DEFAULT_IN_FLIGHT_LIMIT;
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.hookTimeoutMs = options.hookTimeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS;
+    this.#answerHealth = options.answerHealth ?? true;
     if (!Number.isInteger(this.inFlightLimit) || this.inFlightLimit < 1) {
       throw new Error(`inFlightLimit must be a positive integer, got ${this.inFlightLimit}`);
     }
@@ -117,6 +126,55 @@ export abstract class CommissaireService implements Subscriber {
     _routingKey: string,
   ): boolean | Promise<boolean> {
     return false;
+  }
+
+  /**
+   * What this service depends on beyond the bus (its stores, etcd, container managers...): each
+   * probe resolves (to an optional detail) when the dependency answers and throws when it does
+   * not. Its health answer is "failing" when any probe fails. None by default.
+   */
+  protected healthProbes(): Record<string, HealthProbe> {
+    return {};
+  }
+
+  /**
+   * The service's own figures (hosts by status, operations running...): in its health answer and
+   * as Prometheus metrics `commissaire_<name>_<figure>`. The names must be the same at every
+   * call (read at every scrape); none by default.
+   */
+  figures(): Record<string, Figure> {
+    return {};
+  }
+
+  /** This process's Prometheus registry and the kit's request figures (made on first use). */
+  get metrics(): ServiceMetrics {
+    this.#metrics ??= new ServiceMetrics({
+      service: this.name,
+      counters: () => this.bus.counters,
+      inFlight: () => this.inFlight,
+      figures: () => this.figures(),
+    });
+    return this.#metrics;
+  }
+
+  #healthResponder(): HealthResponder {
+    this.#health ??= new HealthResponder(
+      this.bus,
+      {
+        service: this.name,
+        probes: () => this.healthProbes(),
+        inFlight: () => this.inFlight,
+        inFlightLimit: this.inFlightLimit,
+        figures: () => this.figures(),
+      },
+      this.logger,
+    );
+    return this.#health;
+  }
+
+  /** What `health` answers: the probes (the bus first), the work in flight, the figures. */
+  health(): Promise<HealthReport> {
+    return this.#healthResponder().report();
   }
 
   /** Opens what the service needs (a connection, a cache) before it takes any request. */
@@ -201,11 +259,14 @@ export abstract class CommissaireService implements Subscriber {
       throw err;
     }
     this.#started = true;
+    const metrics = this.metrics;
     const target = {
       bus: this.bus,
       logger,
       maxBodyBytes: this.maxBodyBytes,
       handlerFor: (m: string) => this.handlerFor(m),
+      observe: (method: string, code: number | null, seconds: number) =>
+        metrics.observe(method, code, seconds),
       ...(this.acceptRecord !== CommissaireService.prototype.acceptRecord
         ? { acceptRecord: (b: Record<string, unknown>, k: string) => this.acceptRecord(b, k) }
         : {}),
@@ -222,6 +283,7 @@ export abstract class CommissaireService implements Subscriber {
         }),
       );
     }
+    if (this.#answerHealth) await this.#healthResponder().start();
     for (const task of this.#tasks) task.start();
     const details = { queues: this.queues().map((q) => q.name), methods: this.methods() };
     const ready = this.ready();
@@ -254,8 +316,14 @@ export abstract class CommissaireService implements Subscriber {
   async stop(timeoutMs = DEFAULT_STOP_TIMEOUT_MS): Promise<StopResult> {
     const wasStarted = this.#started;
     this.#started = false;
+    // Alongside the served queues, not before: draining starts at once (what is in flight may
+    // finish in this very turn and must count as finished during the stop).
+    const healthStopped = this.#health
+      ?.stop()
+      .catch((err) => this.logger.warn({ err }, "health queue not stopped"));
     const tasks = Promise.all([...this.#tasks].map((t) => t.stop()));
     const results = await Promise.all(this.#served.map((s) => s.stop(timeoutMs)));
+    await healthStopped;
     this.#served = [];
     await withDeadline(tasks, timeoutMs, "periodic tasks").catch((err) =>
       this.logger.warn({ err: (err as Error).message }, "a periodic task is still running"),

@@ -128,6 +128,7 @@ describe("amqp transport under faults", () => {
       { timeoutMs: 30_000, what: "every confirmed notification to run" },
     );
     assert.match(log.text(), /connection to the broker lost/);
-    assert.match(log.text(), /"downMs":\d+.*bus reconnected/);
+    assert.match(log.text(), /bus connection lost/);
+    assert.match(log.text(), /"downMs":\d+.*bus connection restored/);
   });
 });

@@ -231,9 +231,11 @@ describe("service binaries and the commissaire command", () => {
     process.kill(victim, "SIGKILL");
     const restart = await manager.waitForLog(
       "the restart to be logged",
-      (r) => r.msg === "worker exited unexpectedly; restarting",
+      (r) => r.msg === "worker killed by SIGKILL; restarting",
     );
     assert.equal(restart.pid, victim);
+    assert.equal(restart.signal, "SIGKILL");
+    assert.equal(restart.code, 137);
     assert.ok(restart.restartInMs > 0);
     await waitFor(() => started().length === 3, {
       timeoutMs: 15_000,
@@ -274,7 +276,7 @@ describe("service binaries and the commissaire command", () => {
       "from-stdin",
     ]);
     assert.equal(JSON.parse(r.stdout), "pong");
-    assert.ok(!manager.logs().some((l) => l.msg === "worker exited unexpectedly; restarting"));
+    assert.ok(!manager.logs().some((l) => /^worker (exited|killed)/.test(String(l.msg))));
     assert.equal(await manager.stop(), 0, manager.stderr);
   });
 });

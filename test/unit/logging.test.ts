@@ -77,3 +77,15 @@ test("secrets are redacted wherever they appear in a log record", () => {
   assert.equal(lines[0].host.address, "a");
   assert.equal(lines[0].host.ssh_priv_key, "[redacted]");
 });
+
+test("a line's level is its name, not pino's number", () => {
+  const { lines, stream } = capture();
+  const { root } = createLogging(loggingSettings({}), "t", stream);
+  root.info("one");
+  root.warn("two");
+  assert.deepEqual(
+    lines.map((l) => l.level),
+    ["info", "warn"],
+  );
+  assert.match(lines[0].time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+});

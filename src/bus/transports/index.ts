@@ -25,6 +25,7 @@ export function createTransport(uri: string, options: TransportOptions = {}): Tr
           ...options.redis,
           onError: options.onError,
           onReconnect: options.onReconnect,
+          onConnectionLost: options.onConnectionLost,
           onDeadLetter: options.onDeadLetter,
         });
       } catch (err) {
@@ -38,6 +39,7 @@ export function createTransport(uri: string, options: TransportOptions = {}): Tr
           ...options.amqp,
           onError: options.onError,
           onReconnect: options.onReconnect,
+          onConnectionLost: options.onConnectionLost,
           onDeadLetter: options.onDeadLetter,
         });
       } catch (err) {

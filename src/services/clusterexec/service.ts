@@ -14,6 +14,7 @@ import type { RemoteConnector } from "../../remote/executor.js";
 import { SshPool } from "../../remote/pool.js";
 import { readRemoteSettings } from "../../remote/settings.js";
 import { withParams } from "../../service/handler.js";
+import type { Figure } from "../../service/health.js";
 import type { QueueDeclaration, ServiceOptions } from "../../service/service.js";
 import { CommissaireService } from "../../service/service.js";
 import { StorageClient } from "../../storage/client.js";
@@ -59,6 +60,12 @@ export class ClusterExecService extends CommissaireService {
   /** Operations this process runs now, by cluster. */
   readonly running = new Map<string, Promise<void>>();
   private readonly runners = new Map<string, OperationRunner>();
+
+  /** Health and metrics: the operations this process is working through now. */
+  override figures(): Record<string, Figure> {
+    const help = "Cluster operations (upgrade, restart, deploy) running in this process";
+    return { operations_running: { help, value: this.running.size } };
+  }
   private readonly leaseTtl: number;
 
   constructor(options: ClusterExecOptions) {

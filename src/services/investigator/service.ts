@@ -13,6 +13,7 @@ import type { RemoteConnector } from "../../remote/executor.js";
 import { SshPool } from "../../remote/pool.js";
 import { readRemoteSettings } from "../../remote/settings.js";
 import { withParams } from "../../service/handler.js";
+import type { Figure } from "../../service/health.js";
 import type { QueueDeclaration, ServiceOptions } from "../../service/service.js";
 import { CommissaireService } from "../../service/service.js";
 import { StorageClient } from "../../storage/client.js";
@@ -49,6 +50,19 @@ export class InvestigatorService extends CommissaireService {
   private readonly fallbackEtcdUrl: string;
   /** Hosts this process is investigating now (a second request for one waits for nothing). */
   private readonly running = new Set<string>();
+  private investigations = 0;
+
+  /** Health and metrics: investigations running now, and started since the process began. */
+  override figures(): Record<string, Figure> {
+    return {
+      investigations_running: { help: "Hosts being investigated now", value: this.running.size },
+      investigations_total: {
+        help: "Investigations started by this process",
+        value: this.investigations,
+        type: "counter",
+      },
+    };
+  }
 
   constructor(options: InvestigatorOptions) {
     super(options);
@@ -108,6 +122,7 @@ export class InvestigatorService extends CommissaireService {
       throw err;
     }
     this.running.add(address);
+    this.investigations += 1;
     const renew = setInterval(
       () => {
         this.storage

@@ -3,8 +3,11 @@
  * scaffold every binary shares, with --listen-interface / --listen-port of its own.
  */
 import { InvalidArgumentError } from "commander";
+import { ConfigError } from "../../config/errors.js";
 import type { ConfigObject } from "../../config/normalise.js";
 import type { ExtraOptions, ServiceDefinition } from "../../service/definition.js";
+import { HealthResponder } from "../../service/health-responder.js";
+import { readinessProbes } from "./observability.js";
 import { addOriginalServerOptions, applyOriginalOptions } from "./original-options.js";
 import { CommissaireServer } from "./server.js";
 import { serverSettings } from "./settings.js";
@@ -39,14 +42,34 @@ export const serverDefinition: ServiceDefinition = {
   async create({ bus, config, logging }) {
     const settings = await serverSettings(config);
     for (const warning of settings.warnings) logging.root.warn(warning);
+    const metricsRequireAuth = config.metrics_require_auth ?? false;
+    if (typeof metricsRequireAuth !== "boolean")
+      throw new ConfigError('configuration member "metrics_require_auth" must be true or false');
     const server = new CommissaireServer({
       bus,
       authenticator: settings.authenticator,
       logger: logging.forComponent("server"),
+      metricsRequireAuth,
       ...(settings.tls ? { tls: settings.tls } : {}),
     });
+    // On the bus like every service process: `commissaire services` lists it with its health.
+    const health = new HealthResponder(
+      bus,
+      {
+        service: "server",
+        probes: () => {
+          const { storage } = readinessProbes(bus);
+          return { storage };
+        },
+        inFlight: () => server.inFlight,
+        figures: () => ({}),
+      },
+      logging.forComponent("health"),
+    );
     return {
+      metrics: server.metrics,
       async start() {
+        await health.start();
         const address = await server.listen(settings.port, settings.host);
         const host = address.address.includes(":") ? `[${address.address}]` : address.address;
         logging.root.info(
@@ -54,7 +77,10 @@ export const serverDefinition: ServiceDefinition = {
           "server listening",
         );
       },
-      stop: (timeoutMs?: number) => server.close(timeoutMs),
+      async stop(timeoutMs?: number) {
+        await health.stop();
+        await server.close(timeoutMs);
+      },
     };
   },
 };

@@ -12,8 +12,10 @@ import {
 } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import { collectDefaultMetrics } from "prom-client";
 import type { Logger } from "../../base/logger.js";
 import type { Bus } from "../../bus/bus.js";
+import { ServiceMetrics } from "../../service/metrics.js";
 import { StorageClient } from "../../storage/client.js";
 import { type Authenticator, type AuthGate, authorize, gateOf, httpsOptions } from "./auth.js";
 import { clusterEndpoints } from "./endpoints/clusters.js";
@@ -24,6 +26,7 @@ import { containerManagerEndpoints, networkEndpoints } from "./endpoints/named-r
 import { checkPathNames } from "./endpoints/names.js";
 import { operationEndpoints } from "./endpoints/operations.js";
 import { HttpError, httpErrorOf } from "./http-error.js";
+import { HEALTH_PATH, HttpMetrics, METRICS_PATH, READY_PATH, readiness } from "./observability.js";
 import { Router } from "./router.js";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -34,15 +37,31 @@ export interface ServerOptions {
   logger: Logger;
   /** PEM certificate and key: HTTPS when given; with `ca`, client certificates are asked for. */
   tls?: { cert: Buffer; key: Buffer; ca?: Buffer };
+  /** `/metrics` asks for credentials like the API does (default: served to anyone). */
+  metricsRequireAuth?: boolean;
 }
 
 export class CommissaireServer {
   private readonly router = new Router();
   private readonly server: Server;
   private readonly gate: AuthGate;
+  /** The server's Prometheus figures: HTTP requests, and the bus's counters. */
+  readonly metrics: ServiceMetrics;
+  private readonly http: HttpMetrics;
+  /** Requests being answered now. */
+  inFlight = 0;
 
   constructor(private readonly options: ServerOptions) {
     this.gate = gateOf(options.authenticator);
+    this.metrics = new ServiceMetrics({
+      service: "server",
+      counters: () => options.bus.counters,
+      inFlight: () => this.inFlight,
+      figures: () => ({}),
+    });
+    this.http = new HttpMetrics(this.metrics.registry);
+    // Its /metrics is always exposed: the process's own figures (memory, CPU, event loop) too.
+    collectDefaultMetrics({ register: this.metrics.registry });
     const storage = new StorageClient(options.bus);
     indexEndpoint(this.router);
     clusterEndpoints(this.router, storage, options.bus);
@@ -132,8 +151,15 @@ export class CommissaireServer {
     const requestId = randomUUID();
     res.setHeader("x-request-id", requestId);
     let status = 500;
+    let user: string | null = null;
+    this.inFlight += 1;
     try {
+      if (await this.answerOperator(req, res, method, path)) {
+        status = res.statusCode;
+        return;
+      }
       const verdict = await authorize(this.gate, req, path);
+      user = verdict.user;
       if (verdict.user === null) {
         status = verdict.status;
         req.resume();
@@ -166,16 +192,56 @@ export class CommissaireServer {
         );
       this.send(res, error.status, { error: error.message, request_id: requestId });
     } finally {
-      this.options.logger.debug(
+      this.inFlight -= 1;
+      const seconds = (performance.now() - started) / 1000;
+      this.http.observe(method, status, seconds);
+      // The access log: never the query string or a header (credentials travel there).
+      this.options.logger.info(
         {
           method,
           path,
           status,
-          ms: Math.round(performance.now() - started),
+          ms: Math.round(seconds * 1000),
+          user,
           request_id: requestId,
+          remote: req.socket.remoteAddress,
         },
         "request",
       );
     }
+  }
+
+  /**
+   * `/health`, `/ready` and (unless it asks for authentication) `/metrics`: answered before any
+   * authentication, so probes and scrapers need no account. True when answered.
+   */
+  private async answerOperator(
+    req: IncomingMessage,
+    res: ServerResponse,
+    method: string,
+    path: string,
+  ): Promise<boolean> {
+    if (method !== "GET" && method !== "HEAD") return false;
+    if (path === HEALTH_PATH) {
+      req.resume();
+      this.send(res, 200, { status: "alive" });
+      return true;
+    }
+    if (path === READY_PATH) {
+      req.resume();
+      const { status, body } = await readiness(this.options.bus);
+      this.send(res, status, body);
+      return true;
+    }
+    if (path !== METRICS_PATH) return false;
+    if (this.options.metricsRequireAuth) {
+      const verdict = await authorize(this.gate, req, path);
+      if (verdict.user === null) return false;
+    }
+    req.resume();
+    const { contentType, text } = await this.metrics.exposition();
+    res.writeHead(200, { "content-type": contentType, "content-length": Buffer.byteLength(text) });
+    res.end(text);
+    return true;
   }
 }

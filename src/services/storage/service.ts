@@ -17,6 +17,7 @@ import {
   REVISION_MEMBER,
 } from "../../models/index.js";
 import { withParams } from "../../service/handler.js";
+import type { HealthProbe } from "../../service/health.js";
 import { CommissaireService, type ServiceOptions } from "../../service/service.js";
 import {
   type LeaseStore,
@@ -100,6 +101,14 @@ export class StorageService extends CommissaireService {
 
   protected override async onStart(): Promise<void> {
     await this.readiness.start();
+  }
+
+  /** Its health: each store handler answers its probe (etcd, Custodia, the file store...). */
+  protected override healthProbes(): Record<string, HealthProbe> {
+    const probes: Record<string, HealthProbe> = {};
+    for (const [name, handler] of this.router.handlers)
+      probes[`store:${name}`] = () => handler.probe().then(() => undefined);
+    return probes;
   }
 
   protected override ready(): Promise<void> {

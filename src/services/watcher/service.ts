@@ -12,6 +12,7 @@ import type { RemoteConnector } from "../../remote/executor.js";
 import { Limiter } from "../../remote/limiter.js";
 import { SshPool } from "../../remote/pool.js";
 import { readRemoteSettings } from "../../remote/settings.js";
+import type { Figure } from "../../service/health.js";
 import type { ServiceOptions } from "../../service/service.js";
 import { CommissaireService } from "../../service/service.js";
 import { StorageClient } from "../../storage/client.js";
@@ -22,7 +23,7 @@ import { PeerReports } from "./peers.js";
 import { CheckSchedule, type DueCheck } from "./schedule.js";
 import { readWatcherSettings, type WatcherSettings } from "./settings.js";
 import { ShardLeases } from "./shards.js";
-import { CheckStats, mergeReports, type WatcherReport } from "./stats.js";
+import { CheckStats, mergeReports, reportFigures, type WatcherReport } from "./stats.js";
 import { HostWriter } from "./writer.js";
 
 export const REPORT_KEY = "notify.watcher.report";
@@ -285,6 +286,11 @@ export class WatcherService extends CommissaireService {
   }
 
   /** This process's report. */
+  /** Health and metrics: this process's report as figures (hosts by status, rate, lateness). */
+  override figures(): Record<string, Figure> {
+    return reportFigures(this.report(), this.stats.checks);
+  }
+
   report(now: number = Date.now()): WatcherReport {
     const byState: Record<string, number> = {};
     let watched = 0;

@@ -1,4 +1,5 @@
 /** What one watcher process reports: checks done, their lateness, the freeze. */
+import type { Figure } from "../../service/health.js";
 
 const SAMPLES = 4096;
 
@@ -73,5 +74,27 @@ export function mergeReports(
     lateness_p99_ms: percentile(all, 99),
     hosts_by_state: byState,
     frozen: reports.some((r) => r.frozen),
+  };
+}
+
+/** One process's report as health figures and Prometheus metrics (commissaire_watcher_*). */
+export function reportFigures(r: WatcherReport, checksTotal: number): Record<string, Figure> {
+  return {
+    hosts: { help: "Hosts this process watches, by status", value: r.hosts_by_state },
+    hosts_watched: { help: "Hosts this process watches", value: r.hosts_watched },
+    checks_total: { help: "Checks finished by this process", value: checksTotal, type: "counter" },
+    checks_per_second: {
+      help: "Checks per second over the last minute",
+      value: r.checks_per_second,
+    },
+    lateness_p50_seconds: { help: "Median lateness of checks", value: r.lateness_p50_ms / 1000 },
+    lateness_p99_seconds: {
+      help: "99th percentile lateness of checks",
+      value: r.lateness_p99_ms / 1000,
+    },
+    frozen: {
+      help: "1 while most checks fail and no host is marked failed",
+      value: r.frozen ? 1 : 0,
+    },
   };
 }

@@ -65,10 +65,11 @@ export class AmqpTransport implements Transport {
         up: (downMs) => {
           if (downMs === undefined) return;
           this.reconnectedAt = Date.now();
-          this.options.onReconnect?.(downMs);
+          this.options.onReconnect?.();
         },
         down: (err) => {
           this.reconnectedAt = Date.now();
+          this.options.onConnectionLost?.();
           for (const c of this.consumers) c.detach();
           this.reportError(
             new Error(`connection to the broker lost (${err.message}); reconnecting`),

@@ -178,6 +178,7 @@ export class RedisTransport implements Transport {
     // its "no route" must already count as part of the reconnect.
     this.reconnectedAt = Date.now();
     if (this.reboundDone) return;
+    if (this.readyOnce) this.options.onConnectionLost?.();
     this.rebound = new Promise((resolve) => (this.reboundDone = resolve));
   }
 
