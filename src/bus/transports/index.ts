@@ -17,17 +17,17 @@ export const SUPPORTED_SCHEMES = ["redis", "rediss", "amqp", "amqps", "memory"] 
 
 export function createTransport(uri: string, options: TransportOptions = {}): Transport {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1]?.toLowerCase();
+  const events: TransportEvents = {
+    onError: options.onError,
+    onReconnect: options.onReconnect,
+    onConnectionLost: options.onConnectionLost,
+    onDeadLetter: options.onDeadLetter,
+  };
   switch (scheme) {
     case "redis":
     case "rediss":
       try {
-        return new RedisTransport(uri, {
-          ...options.redis,
-          onError: options.onError,
-          onReconnect: options.onReconnect,
-          onConnectionLost: options.onConnectionLost,
-          onDeadLetter: options.onDeadLetter,
-        });
+        return new RedisTransport(uri, { ...options.redis, ...events });
       } catch (err) {
         // Only the URI and its options can be wrong before anything is sent.
         throw new BusUriError((err as Error).message);
@@ -35,18 +35,12 @@ export function createTransport(uri: string, options: TransportOptions = {}): Tr
     case "amqp":
     case "amqps":
       try {
-        return new AmqpTransport(uri, {
-          ...options.amqp,
-          onError: options.onError,
-          onReconnect: options.onReconnect,
-          onConnectionLost: options.onConnectionLost,
-          onDeadLetter: options.onDeadLetter,
-        });
+        return new AmqpTransport(uri, { ...options.amqp, ...events });
       } catch (err) {
         throw new BusUriError((err as Error).message);
       }
     case "memory":
-      return new MemoryTransport(options.memoryBroker ?? new MemoryBroker(), options);
+      return new MemoryTransport(options.memoryBroker ?? new MemoryBroker(), events);
     default:
       throw new BusUriError(
         `bus URI "${redactUri(uri)}": unsupported scheme ${scheme ? `"${scheme}"` : "(none)"}; use one of ${SUPPORTED_SCHEMES.map((s) => `${s}://`).join(", ")}`,

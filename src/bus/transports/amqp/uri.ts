@@ -1,6 +1,6 @@
 /** Reading an amqp:// or amqps:// bus URI: vhost, credentials, heartbeat, TLS files. */
-import { readFileSync } from "node:fs";
 import type { ConnectionOptions } from "node:tls";
+import { takeTlsOptions } from "../uri-tls.js";
 
 export interface ParsedAmqpUri {
   /** The URI for amqplib, without our own query parameters (heartbeat defaults to 10 s). */
@@ -22,37 +22,10 @@ export function parseAmqpUri(uri: string): ParsedAmqpUri {
   if (parsed.protocol !== "amqp:" && parsed.protocol !== "amqps:")
     throw new Error(`bus URI: not an AMQP URI (${parsed.protocol})`);
   if (!parsed.hostname) throw new Error("bus URI: no host");
-  const take = (name: string): string | null => {
-    const value = parsed.searchParams.get(name);
-    parsed.searchParams.delete(name);
-    return value;
-  };
-  const ca = take("ssl_ca_certs");
-  const cert = take("ssl_certfile");
-  const key = take("ssl_keyfile");
-  const reqs = take("ssl_cert_reqs");
+  const tls = takeTlsOptions(parsed, "amqps");
   const heartbeat = parsed.searchParams.get("heartbeat");
   if (heartbeat === null) parsed.searchParams.set("heartbeat", String(DEFAULT_HEARTBEAT_S));
   else if (!/^\d+$/.test(heartbeat))
     throw new Error(`bus URI: heartbeat must be a whole number of seconds, got "${heartbeat}"`);
-  const out: ParsedAmqpUri = { url: parsed.toString() };
-  if (parsed.protocol === "amqps:") {
-    const file = (path: string, what: string): Buffer => {
-      try {
-        return readFileSync(path);
-      } catch (err) {
-        throw new Error(`bus URI: ${what}=${path}: cannot be read: ${(err as Error).message}`);
-      }
-    };
-    const tls: ConnectionOptions = {};
-    if (ca) tls.ca = file(ca, "ssl_ca_certs");
-    if (cert) tls.cert = file(cert, "ssl_certfile");
-    if (key) tls.key = file(key, "ssl_keyfile");
-    if (reqs !== null && ["none", "cert_none"].includes(reqs.toLowerCase()))
-      tls.rejectUnauthorized = false;
-    out.tls = tls;
-  } else if (ca || cert || key || reqs) {
-    throw new Error("bus URI: ssl_* options need the amqps:// scheme");
-  }
-  return out;
+  return tls ? { url: parsed.toString(), tls } : { url: parsed.toString() };
 }

@@ -1,6 +1,6 @@
 /** Reading a redis:// or rediss:// bus URI: our query parameters, TLS files. */
-import { readFileSync } from "node:fs";
 import type { ConnectionOptions } from "node:tls";
+import { takeTlsOptions } from "../uri-tls.js";
 
 export interface ParsedRedisUri {
   /** The URI for ioredis, without our own query parameters. */
@@ -22,10 +22,7 @@ export function parseRedisUri(uri: string): ParsedRedisUri {
     return value;
   };
   const vt = take("visibility_timeout");
-  const ca = take("ssl_ca_certs");
-  const cert = take("ssl_certfile");
-  const key = take("ssl_keyfile");
-  const reqs = take("ssl_cert_reqs");
+  const tls = takeTlsOptions(parsed, "rediss");
   const out: ParsedRedisUri = { url: parsed.toString() };
   if (vt !== null) {
     const seconds = Number(vt);
@@ -36,23 +33,6 @@ export function parseRedisUri(uri: string): ParsedRedisUri {
     }
     out.visibilityTimeoutMs = seconds * 1000;
   }
-  if (parsed.protocol === "rediss:") {
-    const file = (path: string, what: string): Buffer => {
-      try {
-        return readFileSync(path);
-      } catch (err) {
-        throw new Error(`bus URI: ${what}=${path}: cannot be read: ${(err as Error).message}`);
-      }
-    };
-    const tls: ConnectionOptions = {};
-    if (ca) tls.ca = file(ca, "ssl_ca_certs");
-    if (cert) tls.cert = file(cert, "ssl_certfile");
-    if (key) tls.key = file(key, "ssl_keyfile");
-    if (reqs !== null && ["none", "cert_none"].includes(reqs.toLowerCase()))
-      tls.rejectUnauthorized = false;
-    out.tls = tls;
-  } else if (ca || cert || key || reqs) {
-    throw new Error("bus URI: ssl_* options need the rediss:// scheme");
-  }
+  if (tls) out.tls = tls;
   return out;
 }
