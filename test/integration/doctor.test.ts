@@ -4,6 +4,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { Bus } from "../../src/bus/bus.js";
+import type { HealthProbe } from "../../src/service/health.js";
+import { CommissaireService } from "../../src/service/service.js";
 import { BIN, run } from "../helpers/cli.js";
 import { freePort, RedisServer } from "../helpers/servers.js";
 
@@ -89,4 +92,35 @@ test("a reachable bus and a users file with a user are ok", async () => {
   assert.match(line(r.stdout, /users file/), /^ok .*1 user$/);
   assert.match(r.stdout, /1 problem found/);
   assert.equal(r.code, 1);
+});
+
+/** A service whose store probe fails: doctor names its process and the probe. */
+class StoreDown extends CommissaireService {
+  readonly name = "storedown";
+  protected override healthProbes(): Record<string, HealthProbe> {
+    return {
+      store: () => {
+        throw new Error("the store is down");
+      },
+    };
+  }
+}
+
+test("a service process whose health probe fails is named with the probe", async () => {
+  const bus = await Bus.open(redis.url());
+  const service = new StoreDown({ bus });
+  await service.start();
+  try {
+    const configs = configDir("unhealthy", { "containermgr.conf": { bus_uri: redis.url() } });
+    const r = await doctor(configs);
+    assert.match(
+      line(r.stdout, /storedown process/),
+      /^PROBLEM .*unhealthy: store: the store is down/,
+    );
+    assert.match(line(r.stdout, /service processes/), /^ok .*0 healthy of 1 that answered/);
+    assert.equal(r.code, 1);
+  } finally {
+    await service.stop();
+    await bus.close();
+  }
 });
