@@ -193,13 +193,30 @@ test("with a kubernetes container manager the host ends active and is a Node on 
 });
 
 const failures: [string, (h: TestHost) => Promise<Partial<HostCreds> | undefined>, RegExp][] = [
-  ["wrong key", async (h) => (h.refuseKey(true), undefined), /refused the SSH key/],
+  [
+    "wrong key",
+    async (h) => {
+      h.refuseKey(true);
+      return undefined;
+    },
+    /refused the SSH key/,
+  ],
   [
     "refused connection",
-    async (h) => (await h.setReachability("refuse"), undefined),
+    async (h) => {
+      await h.setReachability("refuse");
+      return undefined;
+    },
     /connect.*(refused|unreachable)/,
   ],
-  ["timeout", async (h) => (await h.setReachability("blackhole"), undefined), /timed out/],
+  [
+    "timeout",
+    async (h) => {
+      await h.setReachability("blackhole");
+      return undefined;
+    },
+    /timed out/,
+  ],
   [
     "changed host key",
     async () => ({ ssh_host_key: "SHA256:AAAAnotthekeyofthishostAAAAAAAAAAAAAAAAAAAA" }),
@@ -207,7 +224,10 @@ const failures: [string, (h: TestHost) => Promise<Partial<HostCreds> | undefined
   ],
   [
     "failing bootstrap step",
-    async (h) => (h.failCommand("systemctl", 3), undefined),
+    async (h) => {
+      h.failCommand("systemctl", 3);
+      return undefined;
+    },
     /bootstrap: a command failed/,
   ],
 ];
