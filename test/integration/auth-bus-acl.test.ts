@@ -20,7 +20,7 @@ import {
   storableFrom,
 } from "../../src/storage/handler-registry.js";
 import { waitFor } from "../../src/testing/index.js";
-import { BIN, Running } from "../helpers/cli.js";
+import { BIN, Running, run } from "../helpers/cli.js";
 import { RedisServer } from "../helpers/servers.js";
 
 const page = readFileSync(new URL("../../../docs/securing-the-bus.md", import.meta.url), "utf8");
@@ -161,6 +161,19 @@ describe("Redis ACL users of the securing-the-bus page", () => {
     // None of that was refused: the ACL log has nothing about these users but the transport's one
     // look at `notify-keyspace-events` (CONFIG GET, left out on purpose: it would show the
     // server's configuration; the transport then does without keyspace events).
+    // The operator's user sees every service process's health.
+    const health = await run(BIN.commissaire, [
+      "services",
+      "--json",
+      "--bus-uri",
+      urlFor("listener"),
+    ]);
+    assert.equal(health.code, 0, health.stderr);
+    assert.deepEqual(
+      (JSON.parse(health.stdout) as { service: string }[]).map((r) => r.service).sort(),
+      ["investigator", "storage"],
+    );
+
     const log = (await admin.call("ACL", "LOG")) as unknown[][];
     const field = (entry: unknown[], name: string) => entry[entry.indexOf(name) + 1];
     const refused = log
