@@ -113,7 +113,14 @@ export class RedisTransport implements Transport {
     this.command.on("close", () => this.connectionLost());
     const db = Number(new URL(this.url).pathname.slice(1) || 0);
     this.wakeUps = new WakeUps(
-      () => this.connect({ maxRetriesPerRequest: null, connectionName: "commissaire-wake" }),
+      // No ready check: its INFO fails once a SUBSCRIBE sent while connecting has put the
+      // connection in subscriber mode (two consumers started back to back do that).
+      () =>
+        this.connect({
+          maxRetriesPerRequest: null,
+          connectionName: "commissaire-wake",
+          enableReadyCheck: false,
+        }),
       Number.isInteger(db) ? db : 0,
     );
     const every = (ms: number, work: () => Promise<void>) => {
