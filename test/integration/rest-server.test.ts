@@ -134,7 +134,10 @@ describe("REST server", () => {
       network: "default",
       container_manager: "",
       hosts: { total: 0, available: 0, unavailable: 0 },
+      hostset: [],
     });
+    // A GET answers what the PUT did (the original's form, with its members).
+    assert.deepEqual((await get("/api/v0/cluster/c1")).body, created.body);
     // PUT of an existing cluster updates it (issue 12): 201, nothing the body leaves out changes.
     const again = await put("/api/v0/cluster/c1", {});
     assert.deepEqual([again.status, again.body.network], [201, "default"]);
