@@ -114,7 +114,9 @@ test("two processes share the hosts; one SIGKILLed, the other checks them all, n
         checks().some((c) => c.address === a && c.process === 1 && c.at > killedAt + 3000),
       ),
     {
-      timeoutMs: deadline - Date.now() + 4000,
+      // Slack for a loaded machine, where checks over SSH and process wake-ups run late: what
+      // is checked is that the survivor takes every host, not how fast.
+      timeoutMs: deadline - Date.now() + 20_000,
       intervalMs: 100,
       what: "every host checked by the survivor",
     },
