@@ -105,6 +105,8 @@ describe("amqp transport under faults", () => {
           () => confirmed.push(i),
           () => undefined,
         );
+        // Pacing of the load generator (about 100 notifications a second), not synchronisation:
+        // every wait on an outcome below is a waitFor on the condition itself.
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     })();

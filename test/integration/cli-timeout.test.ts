@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { BIN } from "../helpers/cli.js";
+import { BIN, run } from "../helpers/cli.js";
 import { freePort, RedisServer, startProcess } from "../helpers/servers.js";
 
 let server: RedisServer;
@@ -67,5 +67,15 @@ test("an unreachable bus: exit 3 right after the timeout", async () => {
   assert.ok(
     r.exitAt - r.errorAt < EXIT_WITHIN_MS,
     `exited ${r.exitAt - r.errorAt} ms after the timeout`,
+  );
+});
+
+test("commissaire services with the bus unreachable: exit 3 naming the bus and the cause", async () => {
+  const uri = `redis://127.0.0.1:${await freePort()}/0`;
+  const r = await run(BIN.commissaire, ["services", "--bus-uri", uri, "--wait", "1"]);
+  assert.equal(r.code, 3, r.stderr);
+  assert.match(
+    r.stderr,
+    new RegExp(`cannot connect to ${uri.replace(/[.]/g, "\\.")}: .*ECONNREFUSED`),
   );
 });

@@ -11,7 +11,7 @@ import { ConfigError } from "../../config/errors.js";
 import { ArchiveWriter } from "../backup/archive.js";
 import { readPassphrase } from "../backup/passphrase.js";
 import { listAll, storedTypes } from "../backup/store.js";
-import { addBusOptions, connectFromOptions } from "./bus-client.js";
+import { addBusOptions, BUS_CONNECT_TIMEOUT_MS, connectFromOptions } from "./bus-client.js";
 import { reportStoreFailure, timeoutOption } from "./store-command.js";
 
 export function backupCommand(): Command {
@@ -28,7 +28,7 @@ export function backupCommand(): Command {
     const o = command.opts<{ out: string; passphraseFile?: string; timeout: string }>();
     const timeoutMs = Number(o.timeout) * 1000;
     const writer = new ArchiveWriter(readPassphrase(o.passphraseFile));
-    const bus = await connectFromOptions(command);
+    const bus = await connectFromOptions(command, { connectTimeoutMs: BUS_CONNECT_TIMEOUT_MS });
     const partial = `${o.out}.partial`;
     let fd: number | undefined;
     try {

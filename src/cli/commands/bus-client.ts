@@ -15,7 +15,18 @@ export function addBusOptions(command: Command): Command {
     .option("--log-level <level>", "log level of the bus client (logs go to stderr)", "warning");
 }
 
-export async function connectFromOptions(command: Command): Promise<Bus> {
+/** How long commands that need the bus wait for it before saying it cannot be reached. */
+export const BUS_CONNECT_TIMEOUT_MS = 5000;
+
+/**
+ * The bus of the command's options. With `connectTimeoutMs`, waits for the broker and rejects
+ * with "cannot connect to <uri>: <cause>" once it has not answered by then (commands that do
+ * nothing without the bus); without it, connects in the background (`call` has its own timeout).
+ */
+export async function connectFromOptions(
+  command: Command,
+  { connectTimeoutMs }: { connectTimeoutMs?: number } = {},
+): Promise<Bus> {
   const o = command.opts<{
     configFile?: string;
     busUri?: string;
@@ -36,10 +47,10 @@ export async function connectFromOptions(command: Command): Promise<Bus> {
     loggingSettings(config, { level: o.logLevel, isTty: process.stderr.isTTY === true }),
     "commissaire",
   );
-  return Bus.connect(settings.busUri, {
-    exchange: settings.busExchange,
-    logger: logging.forComponent("bus"),
-  });
+  const options = { exchange: settings.busExchange, logger: logging.forComponent("bus") };
+  return connectTimeoutMs === undefined
+    ? Bus.connect(settings.busUri, options)
+    : Bus.open(settings.busUri, { ...options, connectTimeoutMs });
 }
 
 /** JSON params from the positional argument and --param name=value options (values as JSON when they parse). */

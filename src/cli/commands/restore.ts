@@ -11,7 +11,7 @@ import type { ModelType } from "../../models/index.js";
 import { readArchive } from "../backup/archive.js";
 import { readPassphrase } from "../backup/passphrase.js";
 import { listAll, saveAll, storedTypes } from "../backup/store.js";
-import { addBusOptions, connectFromOptions } from "./bus-client.js";
+import { addBusOptions, BUS_CONNECT_TIMEOUT_MS, connectFromOptions } from "./bus-client.js";
 import { reportStoreFailure, timeoutOption } from "./store-command.js";
 
 export function restoreCommand(): Command {
@@ -35,7 +35,7 @@ export function restoreCommand(): Command {
       list.push(record);
       byType.set(type, list);
     }
-    const bus = await connectFromOptions(command);
+    const bus = await connectFromOptions(command, { connectTimeoutMs: BUS_CONNECT_TIMEOUT_MS });
     try {
       if (!o.force) {
         for (const type of storedTypes()) {

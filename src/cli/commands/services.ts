@@ -1,13 +1,15 @@
 /**
  * `commissaire services`: every service process bound on the bus and its health (the fan-out
  * `services.health`: each process answers on its own queue). Exit 0 when every process that
- * answered is healthy, 1 when one is failing, 3 when none answered.
+ * answered is healthy, 1 when one is failing, 3 when none answered (or the bus cannot be reached).
  */
 import { Command } from "commander";
+import type { Bus } from "../../bus/bus.js";
+import { BusConnectError } from "../../bus/errors.js";
 import type { HealthReport } from "../../service/health.js";
 import { gatherHealth } from "../../service/health-client.js";
 import { table } from "../operator/table.js";
-import { addBusOptions, connectFromOptions } from "./bus-client.js";
+import { addBusOptions, BUS_CONNECT_TIMEOUT_MS, connectFromOptions } from "./bus-client.js";
 
 function figuresText(figures: HealthReport["figures"]): string {
   return Object.entries(figures)
@@ -47,7 +49,16 @@ export function servicesCommand(): Command {
     const waitS = Number(o.wait);
     if (!Number.isFinite(waitS) || waitS <= 0)
       throw new Error(`--wait: must be a positive number of seconds, got "${o.wait}"`);
-    const bus = await connectFromOptions(command);
+    let bus: Bus;
+    try {
+      bus = await connectFromOptions(command, { connectTimeoutMs: BUS_CONNECT_TIMEOUT_MS });
+    } catch (err) {
+      if (!(err instanceof BusConnectError)) throw err;
+      // Nobody can answer through a bus that cannot be reached: "none answered".
+      process.stderr.write(`error: ${err.message}\n`);
+      process.exitCode = 3;
+      return;
+    }
     try {
       const reports = await gatherHealth(bus, { timeoutMs: waitS * 1000 });
       if (o.json) process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
