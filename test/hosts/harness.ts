@@ -146,6 +146,11 @@ export class TestHosts {
     return Object.assign(guarded(inner, new Set(this.hosts.map((h) => h.address))), { inner });
   }
 
+  /** CPU time of every host's sshd and its finished sessions, in ms (TestHost.cpuMs). */
+  cpuMs(): number {
+    return this.hosts.reduce((sum, h) => sum + h.cpuMs(), 0);
+  }
+
   /** The reboot stub leaves a request file; the harness then reboots that host. */
   private watchReboots(host: TestHost): void {
     const watcher = watch(join(host.dir, "state"), () => {

@@ -126,6 +126,17 @@ export class TestHost {
     this.proxy?.cutAll();
   }
 
+  /**
+   * CPU time, in ms, of this host's sshd and of every session it has finished (a connection's
+   * processes count once sshd has reaped them): what the host side of the work cost.
+   */
+  cpuMs(): number {
+    if (!this.pid) return 0;
+    const fields = readFileSync(`/proc/${this.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    // utime, stime, cutime, cstime, in ticks of 10 ms (USER_HZ 100).
+    return [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0) * 10;
+  }
+
   /** The namespace id while running (for the exit-time cleanup). */
   get runningNamespace(): string | null {
     return this.namespace;

@@ -94,8 +94,8 @@ for (const [index, os, installer] of [
       ...(os === "atomic" ? [] : [rpmQuery("docker flannel")]),
       ...(installer ? [rpmQuery("docker"), rpmQuery("flannel"), installer] : []),
       "systemctl enable flanneld docker",
-      "systemctl restart flanneld",
-      "systemctl restart docker",
+      // One restart for both (one process), flanneld first.
+      "systemctl restart flanneld docker",
     ];
     assert.deepEqual(calls, expected);
     // One sudo: the whole bootstrap is one session.

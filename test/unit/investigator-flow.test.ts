@@ -63,6 +63,26 @@ test("named and positional calls both investigate; facts are stored", async () =
   }
 });
 
+test("the host is bootstrapping with its facts before it is disassociated", async () => {
+  const remote = new FakeRemote().setFacts("192.0.2.3", { cpus: 5 });
+  const { t } = await start(remote);
+  const recorder = t.notifications;
+  try {
+    await addHost(t.storage, "192.0.2.3");
+    await callHandler(t.service, "investigate", { address: "192.0.2.3" });
+    await recorder.waitFor(Host, "updated", (m) => m.status === "disassociated");
+    const statuses = recorder.seen
+      .filter((n) => n.class === "Host" && n.event === "updated" && n.model.address === "192.0.2.3")
+      .map((n) => [n.model.status, n.model.cpus]);
+    assert.deepEqual(statuses, [
+      ["bootstrapping", 5],
+      ["disassociated", 5],
+    ]);
+  } finally {
+    await t.close();
+  }
+});
+
 test("a jobs.investigate notification is taken from the investigator queue", async () => {
   const { t } = await start(new FakeRemote());
   try {
@@ -104,8 +124,7 @@ class ScriptRecordingRemote extends FakeRemote {
 
   written(): Map<string, string> {
     const files = new Map<string, string>();
-    const heredoc =
-      /base64 -d > '?([^ ']+)\.commissaire-'?\$\$\) <<'(\w+)'[^\n]*\n([\s\S]*?)\n\2\n/g;
+    const heredoc = /base64 -d > '?([^ ']+)\.commissaire-'?\$\$ <<'(\w+)'[^\n]*\n([\s\S]*?)\n\2\n/g;
     for (const script of this.scripts)
       for (const m of script.matchAll(heredoc))
         files.set(m[1]!, Buffer.from(m[3]!.replace(/\n/g, ""), "base64").toString("utf8"));

@@ -92,7 +92,7 @@ test("the bootstrap script carries file contents only in its body, never the key
   // Created private (umask), then moved into place.
   assert.match(
     script,
-    /umask 177 && base64 -d > \/etc\/flanneld\/etcd-client\.key\.commissaire-\$\$/,
+    /umask 177\n {2}base64 -d > \/etc\/flanneld\/etcd-client\.key\.commissaire-\$\$/,
   );
   assert.match(script, /rpm -q .* docker .*\|\| set -- "\$@" docker/);
   assert.match(script, /dnf -y install "\$@"/);

@@ -5,7 +5,9 @@
  * differs: packages that `rpm -q` says are missing are installed, a file whose SHA-256 differs is
  * written (to a temporary file in its directory, created with its mode, then moved into place),
  * services enabled, and restarted only when one of their files changed. Few processes: each costs
- * a fork and exec, which a loaded host (or a hundred test hosts on one machine) feels. It reports each change on stdout
+ * a fork and exec, which a loaded host (or a hundred test hosts on one machine) feels: no
+ * subshells, one `rpm -q`, one `sha256sum`, one `base64` and one `mv` per changed file, one
+ * `systemctl enable` and at most one `systemctl restart`. It reports each change on stdout
  * (`changed PATH`, `installed PKG...`, `restarted SERVICE`), and a failing step on stderr
  * (`commissaire-step-failed CODE COMMAND`) before exiting with that step's status.
  *
@@ -69,6 +71,8 @@ export function bootstrapScript(plan: BootstrapPlan, commands: CommandSet): stri
   const lines = [
     "# Commissaire investigator: bootstrap (changes only what differs).",
     `failed() { printf '%s %s %s\\n' ${FAILED} "$1" "$2" >&2; exit "$1"; }`,
+    // A known umask to return to after each file created under its own (no subshell: a fork).
+    "umask 022",
   ];
   // Packages first: their installation may lay down default configuration we then replace.
   if (commands.name !== "atomic" && plan.packages.length > 0)
@@ -89,9 +93,11 @@ export function bootstrapScript(plan: BootstrapPlan, commands: CommandSet): stri
       `case "$sums" in *${quote(`${sha}  ${file.path}`)}*) ;; *)`,
       `  [ -d ${dir} ] || ${step(`mkdir -p ${dir}`)}`,
       // The umask gives the mode at creation: the content is never readable by others.
-      `  (umask ${umask ?? "077"} && base64 -d > ${staged}) <<'${END_OF_DATA}' || failed $? ${quote(`writing ${file.path}`)}`,
+      `  umask ${umask ?? "077"}`,
+      `  base64 -d > ${staged} <<'${END_OF_DATA}' || failed $? ${quote(`writing ${file.path}`)}`,
       ...base64Lines(file.content),
       END_OF_DATA,
+      "  umask 022",
       `  ${step(`${umask ? "" : `chmod ${mode.toString(8)} ${staged} && `}mv -f ${staged} ${path}`, `writing ${file.path}`)}`,
       `  echo changed ${path}`,
       ...file.restarts.filter((s) => plan.services.includes(s)).map((s) => `  ${restartFlag(s)}=1`),
@@ -101,17 +107,34 @@ export function bootstrapScript(plan: BootstrapPlan, commands: CommandSet): stri
   // Enabling is idempotent and cheap: one command for every service.
   if (plan.services.length > 0)
     lines.push(step(render(commands.serviceEnable, { service: plan.services })));
-  // In the plan's order (flanneld before docker: docker takes its network from flannel).
-  for (const service of plan.services) {
-    lines.push(
-      `if [ -n "\${${restartFlag(service)}:-}" ]; then`,
-      `  ${step(render(commands.serviceRestart, { service }))}`,
-      `  echo restarted ${quote(service)}`,
-      "fi",
-    );
-  }
+  lines.push(...restartLines(plan, commands, restartFlag));
   lines.push("exit 0", "");
   return lines.join("\n");
+}
+
+/**
+ * The services whose files changed, restarted by one command (one process, not one each), in the
+ * plan's order (flanneld before docker: docker takes its network from flannel; systemd orders
+ * the jobs of one call by the units' own After= as well).
+ */
+function restartLines(
+  plan: BootstrapPlan,
+  commands: CommandSet,
+  restartFlag: (service: string) => string,
+): string[] {
+  if (plan.services.length === 0) return [];
+  const lines = ["set --"];
+  for (const service of plan.services)
+    lines.push(`[ -z "\${${restartFlag(service)}:-}" ] || set -- "$@" ${quote(service)}`);
+  const restart = render(commands.serviceRestart, {}, { service: '"$@"' });
+  const label = render(commands.serviceRestart, {}, { service: "$*" });
+  lines.push(
+    "if [ $# -gt 0 ]; then",
+    `  { ${restart}; } </dev/null || failed $? "${label}"`,
+    '  for s in "$@"; do echo "restarted $s"; done',
+    "fi",
+  );
+  return lines;
 }
 
 /** What the script changed (`changed` of BootstrapResult), or the failing step as an error. */

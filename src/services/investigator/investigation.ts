@@ -57,6 +57,9 @@ export async function investigate(
   address: string,
   clusterName: string | undefined,
 ): Promise<InvestigationResult> {
+  // The credentials are read beside the status: both are needed before connecting.
+  const credsRead = ctx.storage.get(HostCreds, { address });
+  credsRead.catch(() => undefined); // its failure is reported at the connect step
   const host = await HostStatusWriter.read(ctx.storage, address);
   if (!OPEN_STATUSES.has(host.status)) return { address, status: host.status };
   let step = "connect";
@@ -65,20 +68,24 @@ export async function investigate(
   const planning = environmentPlan(ctx, address, clusterName);
   planning.catch(() => undefined); // its failure is reported at the bootstrap step
   try {
-    const creds = await ctx.storage.get(HostCreds, { address });
-    ex = await ctx.remote.open(targetFromCreds(creds));
+    const creds = await credsRead;
+    const session = await ctx.remote.open(targetFromCreds(creds));
+    ex = session;
     const keySaved =
-      !creds.ssh_host_key && ex.hostKey
+      !creds.ssh_host_key && session.hostKey
         ? ctx.storage.save(
             HostCreds,
-            { address, ssh_host_key: ex.hostKey },
+            { address, ssh_host_key: session.hostKey },
             { members: ["ssh_host_key"] },
           )
         : undefined;
     step = "facts";
-    const [facts] = await Promise.all([ex.facts(), keySaved]);
+    const [facts] = await Promise.all([session.facts(), keySaved]);
     const commands = commandSetFor(facts.os);
-    await host.set({
+    // Recorded while bootstrap runs (a storage round trip less per host). Both are settled before
+    // anything else happens: the final status is written after this one, and the session is
+    // never closed under a running script.
+    const bootstrapping = host.set({
       status: "bootstrapping",
       status_reason: "",
       os: facts.os,
@@ -88,13 +95,21 @@ export async function investigate(
       last_check: new Date().toISOString(),
     });
     step = "bootstrap";
-    const { cluster, plan } = await planning;
-    const { changed } = await bootstrap(ex, commands, plan);
+    const [booted, recorded] = await Promise.allSettled([
+      planning.then(async ({ cluster, plan }) => ({
+        cluster,
+        ...(await bootstrap(session, commands, plan)),
+      })),
+      bootstrapping,
+    ]);
+    if (recorded.status === "rejected") throw recorded.reason;
+    if (booted.status === "rejected") throw booted.reason;
+    const { cluster, changed } = booted.value;
     ctx.logger.info(
       { address, changed },
       changed.length ? "bootstrapped" : "bootstrap: nothing to change",
     );
-    await ex.close();
+    await session.close();
     ex = undefined;
     if (!cluster?.container_manager) {
       await host.set({ status: "disassociated", status_reason: "" });
