@@ -75,6 +75,9 @@ export class SshConnection {
         port: target.port ?? 22,
         username: target.remoteUser,
         privateKey,
+        // The key at once: ssh2 would ask with "none" first, a round trip (and a trip through
+        // sshd's privilege-separation monitor) that can only fail for a host we manage.
+        authHandler: ["publickey"],
         readyTimeout: options.connectTimeoutMs,
         keepaliveInterval: options.keepaliveIntervalMs,
         keepaliveCountMax: options.keepaliveCountMax,
