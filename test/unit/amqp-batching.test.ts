@@ -1,6 +1,6 @@
 /**
  * The amqp transport's batching, on stand-ins for an amqplib channel and socket: acknowledgements
- * of one turn of the event loop go as one multiple ack that never covers an unsettled delivery,
+ * settled together go as one multiple ack that never covers an unsettled delivery,
  * and what one muxer pass writes leaves in one socket write.
  */
 import assert from "node:assert/strict";
@@ -25,14 +25,21 @@ function recordingChannel() {
   };
 }
 
-test("acks of one turn go as one multiple ack, after the turn", async () => {
+test("acks settled together go as one multiple ack, before amqplib's next write", async () => {
   const { sent, channel } = recordingChannel();
   const acks = new AckBatch(channel, assert.fail);
   const messages = [1, 2, 3, 4].map(message);
   for (const m of messages) acks.delivered(m);
+  // amqplib writes what its channels queued on a setImmediate scheduled at the handlers' first
+  // publish (their replies): the ack must be queued by then, to leave in the same write.
+  let atWrite: string[] = [];
+  setImmediate(() => {
+    atWrite = [...sent];
+  });
   for (const m of messages) acks.ack(m);
-  assert.deepEqual(sent, [], "nothing is sent within the turn");
+  assert.deepEqual(sent, [], "nothing is sent at once");
   await nextTurn();
+  assert.deepEqual(atWrite, ["ack-up-to 4"]);
   assert.deepEqual(sent, ["ack-up-to 4"]);
 });
 

@@ -1,7 +1,8 @@
 /**
- * Acknowledgements of one channel, sent together: the messages a consumer settles within one turn
- * of the event loop are acknowledged by one `multiple` ack (the broker's work and ours is per
- * frame, not per message). A multiple ack covers every unacknowledged delivery up to its tag, so
+ * Acknowledgements of one channel, sent together: the messages a consumer settles together (the
+ * handlers of one read from the socket finish in the same run of microtasks) are acknowledged by
+ * one `multiple` ack (the broker's work and ours is per frame, not per message). It goes out in
+ * the same socket write as the replies those handlers sent (amqplib writes on setImmediate). A multiple ack covers every unacknowledged delivery up to its tag, so
  * it only ever goes up to the first delivery still unsettled; settled ones behind that delivery
  * are acknowledged one by one, so that a long handler holds no other message's place.
  */
@@ -43,14 +44,14 @@ export class AckBatch {
     this.byTag.set(message.fields.deliveryTag, entry);
   }
 
-  /** Acknowledged at the end of this turn of the event loop, with the others settled meanwhile. */
+  /** Acknowledged once the microtasks queued now have run, with the others settled meanwhile. */
   ack(message: Message): void {
     const entry = this.byTag.get(message.fields.deliveryTag);
     if (!entry || entry.state !== UNSETTLED || this.closed) return;
     entry.state = TO_ACK;
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => this.flush());
+    queueMicrotask(() => this.flush());
   }
 
   /** Rejected at once: a later multiple ack must not cover it. */
@@ -61,7 +62,7 @@ export class AckBatch {
     this.send(() => this.channel.nack(message, false, requeue));
   }
 
-  /** Sends what is settled now (before the channel is closed, and at the end of each turn). */
+  /** Sends what is settled now (before the channel is closed, and after each run of settling). */
   flush(): void {
     this.scheduled = false;
     if (this.closed) return;
