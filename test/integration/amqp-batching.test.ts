@@ -1,11 +1,13 @@
 /**
  * The amqp transport's batching on a real RabbitMQ: handlers that finish together have their
  * replies and acknowledgements written in one go (a few socket writes, one multiple ack), and
- * every one of those messages is acknowledged (nothing comes back when the service goes).
+ * every one of those messages is acknowledged (nothing comes back when the service goes). And the
+ * publisher, which sends amqplib's frames without amqplib's publish, sends the same bytes.
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import amqp from "amqplib";
+import { Publisher } from "../../src/bus/transports/amqp/publisher.js";
 import type { AmqpTransport } from "../../src/bus/transports/amqp/transport.js";
 import { Bus } from "../../src/index.js";
 import { waitFor } from "../../src/testing/index.js";
@@ -90,5 +92,64 @@ test("handlers that finish together: replies and acks leave in a few writes, all
     assert.equal((await channel.checkQueue("batch")).messageCount, 0);
   } finally {
     await probe.close();
+  }
+});
+
+test("a publish writes the bytes amqplib's own publish writes, confirmed", async () => {
+  const connection = await amqp.connect(server.url());
+  try {
+    const channel = await connection.createConfirmChannel();
+    await channel.assertExchange("same-bytes", "topic", { durable: false });
+    const { queue } = await channel.assertQueue("", { exclusive: true });
+    await channel.bindQueue(queue, "same-bytes", "same.#");
+    const publisher = new Publisher(channel);
+    const socket = (connection.connection as unknown as { stream: { write(c: Buffer): boolean } })
+      .stream;
+    const write = socket.write;
+    let written: Buffer[] = [];
+    socket.write = function (this: unknown, chunk: Buffer) {
+      written.push(Buffer.from(chunk));
+      return write.call(this, chunk);
+    } as typeof socket.write;
+    const taken = () => {
+      const bytes = Buffer.concat(written);
+      written = [];
+      return bytes;
+    };
+    const content = Buffer.from('{"jsonrpc": "2.0", "id": "1", "method": "ping"}');
+    const options = {
+      headers: { "x-commissaire-deadline": Date.now() + 10_000, redelivered: true },
+      contentType: "application/json",
+      contentEncoding: "utf-8",
+      deliveryMode: 2,
+      priority: 0,
+      replyTo: "response-1",
+      correlationId: "1",
+    };
+    const viaAmqplib = (exchange: string, messageId?: string) =>
+      new Promise<void>((resolve, reject) =>
+        channel.publish(
+          exchange,
+          exchange ? "same.ping" : queue,
+          content,
+          { ...options, mandatory: exchange !== "", ...(messageId ? { messageId } : {}) },
+          (err: unknown) => (err ? reject(err) : resolve()),
+        ),
+      );
+    // To an exchange (mandatory, with the publisher's message id), and to a queue.
+    assert.equal(await publisher.publish("same-bytes", "same.ping", { content, options }), true);
+    const ours = taken();
+    const prefix = (publisher as unknown as { prefix: string }).prefix;
+    await viaAmqplib("same-bytes", `${prefix}.1`);
+    assert.deepEqual(ours, taken());
+    assert.equal(await publisher.publish("", queue, { content, options: {} }), true);
+    const bare = taken();
+    await new Promise<void>((resolve, reject) =>
+      channel.publish("", queue, content, {}, (err: unknown) => (err ? reject(err) : resolve())),
+    );
+    assert.deepEqual(bare, taken());
+    assert.equal((await channel.checkQueue(queue)).messageCount, 4);
+  } finally {
+    await connection.close();
   }
 });

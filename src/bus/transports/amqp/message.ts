@@ -3,13 +3,25 @@
  * py-amqp transport sends them: the body as raw bytes (no base64 on the wire), the content type
  * and encoding, headers, delivery mode, priority, reply_to and correlation_id as AMQP properties.
  */
-import type { Message, Options } from "amqplib";
+import type { Message } from "amqplib";
 import type { Envelope, EnvelopeProperties } from "../../envelope.js";
 import { REDELIVERIES_HEADER } from "../../transport.js";
 
+/** The properties we publish (publisher.ts sends exactly these). */
+export interface PublishOptions {
+  headers?: Record<string, unknown>;
+  contentType?: string;
+  contentEncoding?: string;
+  deliveryMode?: number;
+  priority?: number;
+  replyTo?: string;
+  correlationId?: string;
+  messageId?: string;
+}
+
 export interface AmqpMessage {
   content: Buffer;
-  options: Options.Publish;
+  options: PublishOptions;
 }
 
 /**
@@ -38,7 +50,7 @@ export function toAmqp(envelope: Envelope): AmqpMessage {
     p.body_encoding === "base64"
       ? Buffer.from(envelope.body, "base64")
       : Buffer.from(envelope.body, "utf8");
-  const options: Options.Publish = { headers: envelope.headers };
+  const options: PublishOptions = { headers: envelope.headers };
   if (envelope["content-type"]) options.contentType = envelope["content-type"];
   if (envelope["content-encoding"]) options.contentEncoding = envelope["content-encoding"];
   if (typeof p.delivery_mode === "number") options.deliveryMode = p.delivery_mode;
@@ -89,7 +101,7 @@ export function republished(
 ): AmqpMessage {
   const p = message.properties;
   const origin = originOf(message);
-  const options: Options.Publish = {
+  const options: PublishOptions = {
     headers: {
       ...(p.headers ?? {}),
       ...headers,
