@@ -60,25 +60,35 @@ export function toAmqp(envelope: Envelope): AmqpMessage {
   return { content, options };
 }
 
-/** The envelope of a delivered message; its body base64 as kombu's virtual transports keep it. */
+/** Content encodings whose bodies are handed over as text (what envelopePayload would decode). */
+const TEXT_ENCODINGS = new Set(["utf-8", "utf8"]);
+
+/**
+ * The envelope of a delivered message. A UTF-8 body (kombu's JSON, our requests and replies) is
+ * given as its text, which is what decoding it from base64 would give: no base64 on the way in
+ * and out again for every reader. Any other body is base64, as kombu's virtual transports keep it.
+ */
 export function fromAmqp(message: Message, tag: string): Envelope {
   const props = message.properties;
   const origin = originOf(message);
+  const text =
+    typeof props.contentEncoding === "string" &&
+    TEXT_ENCODINGS.has(props.contentEncoding.toLowerCase());
   const properties: EnvelopeProperties = {
     delivery_info: {
       exchange: origin.exchange,
       routing_key: origin.routingKey,
       redelivered: message.fields.redelivered,
     },
-    body_encoding: "base64",
     delivery_tag: tag,
   };
+  if (!text) properties.body_encoding = "base64";
   if (typeof props.deliveryMode === "number") properties.delivery_mode = props.deliveryMode;
   if (typeof props.priority === "number") properties.priority = props.priority;
   if (typeof props.replyTo === "string") properties.reply_to = props.replyTo;
   if (typeof props.correlationId === "string") properties.correlation_id = props.correlationId;
   const envelope: Envelope = {
-    body: message.content.toString("base64"),
+    body: message.content.toString(text ? "utf8" : "base64"),
     headers: { ...(props.headers ?? {}) },
     properties,
   };
