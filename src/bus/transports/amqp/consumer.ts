@@ -3,8 +3,8 @@
  * back what a dead channel held, flagged redelivered); such a redelivered message is counted in
  * its header and published again, or moved to `<queue>.dead` after 5 deliveries, before any
  * handler sees it. The byte budget is kept by the channel's prefetch, raised and lowered as
- * deliveries come and go, so that what does not fit stays on the queue. Acknowledgements are sent
- * together at the end of each turn of the event loop (acks.ts).
+ * deliveries come and go, so that what does not fit stays on the queue. The acknowledgements of
+ * handlers that finish together go as one multiple ack (acks.ts).
  */
 import type { Channel, ChannelModel, ConsumeMessage, Message } from "amqplib";
 import type { ConsumeOptions, Consumer, Delivery, DeliveryCallback } from "../../transport.js";
