@@ -2,9 +2,10 @@
  * Acknowledgements of one channel, sent together: the messages a consumer settles together (the
  * handlers of one read from the socket finish in the same run of microtasks) are acknowledged by
  * one `multiple` ack (the broker's work and ours is per frame, not per message). It goes out in
- * the same socket write as the replies those handlers sent (amqplib writes on setImmediate). A multiple ack covers every unacknowledged delivery up to its tag, so
- * it only ever goes up to the first delivery still unsettled; settled ones behind that delivery
- * are acknowledged one by one, so that a long handler holds no other message's place.
+ * the same socket write as the replies those handlers sent (amqplib writes on setImmediate).
+ * A multiple ack covers every unacknowledged delivery up to its tag, so it only ever goes up to
+ * the first delivery still unsettled; settled ones behind that delivery are acknowledged one by
+ * one, so that a long handler holds no other message's place.
  */
 import type { Message } from "amqplib";
 
