@@ -10,7 +10,16 @@ import { rawAmqpOp } from "./amqp-raw-client.js";
 import { measure } from "./measure.js";
 
 interface Job {
-  kind: "raw" | "amqp-raw" | "rpc" | "save" | "get" | "list" | "etcd-put" | "etcd-get";
+  kind:
+    | "raw"
+    | "amqp-raw"
+    | "amqp-raw-durable"
+    | "rpc"
+    | "save"
+    | "get"
+    | "list"
+    | "etcd-put"
+    | "etcd-get";
   url: string;
   concurrency: number;
   durationMs: number;
@@ -59,8 +68,10 @@ async function main(): Promise<void> {
   let close: () => Promise<void> | void;
   if (job.kind === "raw") {
     ({ op, close } = await rawOp());
-  } else if (job.kind === "amqp-raw") {
-    ({ op, close } = await rawAmqpOp(job.url, "bench-raw-requests", PAYLOAD));
+  } else if (job.kind === "amqp-raw" || job.kind === "amqp-raw-durable") {
+    const durable = job.kind === "amqp-raw-durable";
+    const queue = durable ? "bench-raw-durable-requests" : "bench-raw-requests";
+    ({ op, close } = await rawAmqpOp(job.url, queue, PAYLOAD, durable));
   } else if (job.kind === "etcd-put" || job.kind === "etcd-get") {
     // The client the storage service itself uses, so the ratio shows the service's own overhead.
     const etcd = new EtcdClient({ hosts: [job.url] });

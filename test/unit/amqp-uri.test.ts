@@ -89,3 +89,25 @@ test("an envelope crosses AMQP as kombu sends it: raw body, properties, headers"
   assert.equal(back.properties.reply_to, "response-1");
   assert.equal(back.properties.delivery_info.routing_key, "svc.ping");
 });
+
+test("a delivered body reads the same as text or bytes: UTF-8 as text, anything else byte-exact", () => {
+  const delivered = (content: Buffer, contentEncoding?: string) =>
+    fromAmqp(
+      {
+        content,
+        fields: { deliveryTag: 1, redelivered: false, exchange: "", routingKey: "q" },
+        properties: { headers: {}, ...(contentEncoding ? { contentEncoding } : {}) } as never,
+      },
+      "1.1",
+    );
+  // Invalid UTF-8 decodes as base64-then-UTF-8 would (replacement characters), not otherwise.
+  const text = Buffer.concat([Buffer.from('{"a": "é"}'), Buffer.from([0xff])]);
+  for (const encoding of ["utf-8", "UTF-8", "utf8"])
+    assert.equal(envelopePayload(delivered(text, encoding)), text.toString("utf8"));
+  const binary = Buffer.from([0x80, 0x04, 0x95, 0x00, 0xff]); // a pickle's first bytes
+  for (const encoding of ["binary", undefined]) {
+    const envelope = delivered(binary, encoding);
+    assert.equal(envelope.properties.body_encoding, "base64");
+    assert.deepEqual(Buffer.from(envelope.body, "base64"), binary);
+  }
+});

@@ -3,10 +3,12 @@
  * back what a dead channel held, flagged redelivered); such a redelivered message is counted in
  * its header and published again, or moved to `<queue>.dead` after 5 deliveries, before any
  * handler sees it. The byte budget is kept by the channel's prefetch, raised and lowered as
- * deliveries come and go, so that what does not fit stays on the queue.
+ * deliveries come and go, so that what does not fit stays on the queue. The acknowledgements of
+ * handlers that finish together go as one multiple ack (acks.ts).
  */
 import type { Channel, ChannelModel, ConsumeMessage, Message } from "amqplib";
 import type { ConsumeOptions, Consumer, Delivery, DeliveryCallback } from "../../transport.js";
+import { AckBatch } from "./acks.js";
 import { fromAmqp, originOf, redeliveriesOf } from "./message.js";
 
 /** What a consumer needs from its transport. */
@@ -25,11 +27,13 @@ export interface ConsumerHost {
 interface Held {
   delivery: Delivery;
   message: Message;
-  channel: Channel;
+  /** The acknowledgements of the channel it came on. */
+  acks: AckBatch;
 }
 
 export class AmqpConsumer implements Consumer {
   private channel: Channel | null = null;
+  private acks: AckBatch | null = null;
   private attachedTo: ChannelModel | null = null;
   private readonly held = new Map<string, Held>();
   private consumerTags: string[] = [];
@@ -62,6 +66,8 @@ export class AmqpConsumer implements Consumer {
     channel.on("error", (err: Error) => this.host.reportError(err));
     channel.on("close", () => this.channelClosed(channel));
     this.channel = channel;
+    const acks = new AckBatch(channel, (err) => this.host.reportError(err));
+    this.acks = acks;
     if (!this.options.noAck) {
       this.limit = this.wantedLimit();
       // global: the limit is the channel's, shared by its consumers, and can change as we go.
@@ -71,7 +77,7 @@ export class AmqpConsumer implements Consumer {
     for (const queue of this.queues) {
       const reply = await channel.consume(
         queue,
-        (m) => this.onMessage(channel, generation, queue, m),
+        (m) => this.onMessage(acks, generation, queue, m),
         {
           noAck: this.options.noAck,
         },
@@ -84,6 +90,8 @@ export class AmqpConsumer implements Consumer {
   /** The connection is gone: what we held is the broker's again (it redelivers it). */
   detach(): void {
     this.generation += 1;
+    this.acks?.close();
+    this.acks = null;
     this.channel = null;
     this.attachedTo = null;
     this.held.clear();
@@ -101,7 +109,7 @@ export class AmqpConsumer implements Consumer {
   }
 
   private onMessage(
-    channel: Channel,
+    acks: AckBatch,
     generation: number,
     queue: string,
     message: ConsumeMessage | null,
@@ -113,6 +121,7 @@ export class AmqpConsumer implements Consumer {
       if (!this.stopped) this.callback(this.toDelivery(queue, message, tag));
       return;
     }
+    acks.delivered(message);
     const size = message.content.length;
     const limit = this.options.maxMessageBytes;
     let settle: (() => Promise<void>) | null = null;
@@ -124,7 +133,7 @@ export class AmqpConsumer implements Consumer {
       this.settling += 1;
       settle()
         .then(() => {
-          if (generation === this.generation) channel.ack(message);
+          if (generation === this.generation) acks.ack(message);
         })
         .catch((err: Error) => this.host.reportError(err))
         .finally(() => {
@@ -135,7 +144,7 @@ export class AmqpConsumer implements Consumer {
       return;
     }
     const delivery = this.toDelivery(queue, message, tag);
-    this.held.set(tag, { delivery, message, channel });
+    this.held.set(tag, { delivery, message, acks });
     this.bytes += size;
     this.averageSize = this.averageSize ? this.averageSize * 0.8 + size * 0.2 : size;
     this.adjust();
@@ -188,17 +197,17 @@ export class AmqpConsumer implements Consumer {
 
   async ack(delivery: Delivery): Promise<void> {
     const held = this.release(delivery);
-    if (held && held.channel === this.channel) held.channel.ack(held.message);
+    if (held && held.acks === this.acks) held.acks.ack(held.message);
   }
 
   async reject(delivery: Delivery, requeue: boolean): Promise<void> {
     const held = this.release(delivery);
-    if (!held || held.channel !== this.channel) return;
-    if (!requeue) return held.channel.nack(held.message, false, false);
+    if (!held || held.acks !== this.acks) return;
+    if (!requeue) return held.acks.nack(held.message, false);
     // Published again flagged redelivered, then acked: a requeue of the broker's own would look
     // like a delivery to a consumer that died and be counted as one.
     await this.host.putBack(delivery.queue, held.message);
-    if (held.channel === this.channel) held.channel.ack(held.message);
+    if (held.acks === this.acks) held.acks.ack(held.message);
   }
 
   async restoreUnsettled(): Promise<number> {
@@ -207,7 +216,7 @@ export class AmqpConsumer implements Consumer {
     await Promise.all(
       items.map(async (h) => {
         await this.host.putBack(h.delivery.queue, h.message);
-        if (h.channel === this.channel) h.channel.ack(h.message);
+        if (h.acks === this.acks) h.acks.ack(h.message);
       }),
     );
     if (this.stopped) await this.closeChannel();
@@ -227,6 +236,8 @@ export class AmqpConsumer implements Consumer {
   private async closeChannel(): Promise<void> {
     const channel = this.channel;
     if (!channel || this.held.size > 0 || this.settling > 0) return;
+    // What was settled goes out before the close, on the same channel.
+    this.acks?.flush();
     this.detach();
     await channel.close().catch(() => undefined);
   }

@@ -6,6 +6,7 @@ import type { ConnectionOptions } from "node:tls";
 import amqp, { type Channel, type ChannelModel } from "amqplib";
 import { BusClosedError } from "../../errors.js";
 import { Publisher } from "./publisher.js";
+import { batchWrites } from "./write-batch.js";
 
 export interface Link {
   connection: ChannelModel;
@@ -88,6 +89,7 @@ export class Linker {
         // No Nagle: a request or reply is one small write that must leave at once.
         connection = await amqp.connect(this.url, { noDelay: true, ...this.tls });
         if (this.closed) return void connection.close().catch(() => undefined);
+        batchWrites(connection);
         connection.on("error", (err: Error) => this.events.error(err));
         const opened = connection;
         connection.on("close", (err?: Error) => this.lost(opened, err));

@@ -3,13 +3,25 @@
  * py-amqp transport sends them: the body as raw bytes (no base64 on the wire), the content type
  * and encoding, headers, delivery mode, priority, reply_to and correlation_id as AMQP properties.
  */
-import type { Message, Options } from "amqplib";
+import type { Message } from "amqplib";
 import type { Envelope, EnvelopeProperties } from "../../envelope.js";
 import { REDELIVERIES_HEADER } from "../../transport.js";
 
+/** The properties we publish (publisher.ts sends exactly these). */
+export interface PublishOptions {
+  headers?: Record<string, unknown>;
+  contentType?: string;
+  contentEncoding?: string;
+  deliveryMode?: number;
+  priority?: number;
+  replyTo?: string;
+  correlationId?: string;
+  messageId?: string;
+}
+
 export interface AmqpMessage {
   content: Buffer;
-  options: Options.Publish;
+  options: PublishOptions;
 }
 
 /**
@@ -38,7 +50,7 @@ export function toAmqp(envelope: Envelope): AmqpMessage {
     p.body_encoding === "base64"
       ? Buffer.from(envelope.body, "base64")
       : Buffer.from(envelope.body, "utf8");
-  const options: Options.Publish = { headers: envelope.headers };
+  const options: PublishOptions = { headers: envelope.headers };
   if (envelope["content-type"]) options.contentType = envelope["content-type"];
   if (envelope["content-encoding"]) options.contentEncoding = envelope["content-encoding"];
   if (typeof p.delivery_mode === "number") options.deliveryMode = p.delivery_mode;
@@ -48,25 +60,35 @@ export function toAmqp(envelope: Envelope): AmqpMessage {
   return { content, options };
 }
 
-/** The envelope of a delivered message; its body base64 as kombu's virtual transports keep it. */
+/** Content encodings whose bodies are handed over as text (what envelopePayload would decode). */
+const TEXT_ENCODINGS = new Set(["utf-8", "utf8"]);
+
+/**
+ * The envelope of a delivered message. A UTF-8 body (kombu's JSON, our requests and replies) is
+ * given as its text, which is what decoding it from base64 would give: no base64 on the way in
+ * and out again for every reader. Any other body is base64, as kombu's virtual transports keep it.
+ */
 export function fromAmqp(message: Message, tag: string): Envelope {
   const props = message.properties;
   const origin = originOf(message);
+  const text =
+    typeof props.contentEncoding === "string" &&
+    TEXT_ENCODINGS.has(props.contentEncoding.toLowerCase());
   const properties: EnvelopeProperties = {
     delivery_info: {
       exchange: origin.exchange,
       routing_key: origin.routingKey,
       redelivered: message.fields.redelivered,
     },
-    body_encoding: "base64",
     delivery_tag: tag,
   };
+  if (!text) properties.body_encoding = "base64";
   if (typeof props.deliveryMode === "number") properties.delivery_mode = props.deliveryMode;
   if (typeof props.priority === "number") properties.priority = props.priority;
   if (typeof props.replyTo === "string") properties.reply_to = props.replyTo;
   if (typeof props.correlationId === "string") properties.correlation_id = props.correlationId;
   const envelope: Envelope = {
-    body: message.content.toString("base64"),
+    body: message.content.toString(text ? "utf8" : "base64"),
     headers: { ...(props.headers ?? {}) },
     properties,
   };
@@ -89,7 +111,7 @@ export function republished(
 ): AmqpMessage {
   const p = message.properties;
   const origin = originOf(message);
-  const options: Options.Publish = {
+  const options: PublishOptions = {
     headers: {
       ...(p.headers ?? {}),
       ...headers,
