@@ -29,8 +29,9 @@ export class RabbitServer {
     private readonly dir: string,
   ) {}
 
-  static async start(): Promise<RabbitServer> {
-    const dir = mkdtempSync(join(tmpdir(), "commissaire-rabbit-"));
+  /** `baseDir`: where its directory (data, logs) is made; the system's temp dir by default. */
+  static async start(options: { baseDir?: string } = {}): Promise<RabbitServer> {
+    const dir = mkdtempSync(join(options.baseDir ?? tmpdir(), "commissaire-rabbit-"));
     const server = new RabbitServer(await freePort(), await freePort(), dir);
     writeFileSync(
       join(dir, "rabbitmq.conf"),
