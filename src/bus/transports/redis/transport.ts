@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import type { ConnectionOptions } from "node:tls";
 import { Redis, type RedisOptions } from "ioredis";
 import type { Envelope } from "../../envelope.js";
+import { encodeEnvelope, envelopeBytes } from "../../envelope-bytes.js";
 import { ErrorCode, QueueLockedError } from "../../errors.js";
 import { keyToPattern, routeBindings, type StoredBinding } from "../../topic.js";
 import {
@@ -34,6 +35,7 @@ import {
   priorityKey,
 } from "./keys.js";
 import { restoreExpired } from "./kombu-restore.js";
+import { pushLargeReply } from "./large-reply.js";
 import { RedisListener } from "./listener.js";
 import { type ScriptedRedis, withScripts } from "./scripts.js";
 import { parseRedisUri } from "./uri.js";
@@ -286,8 +288,13 @@ export class RedisTransport implements Transport {
   async publish(exchange: string, routingKey: string, envelope: Envelope): Promise<PublishOutcome> {
     // After a reconnect, our own bindings go out before our publishes (or after 5 s regardless).
     if (this.reboundDone) await Promise.race([this.rebound, delay(5000)]);
-    const raw = JSON.stringify(envelope);
     const priority = envelope.properties.priority ?? 0;
+    const large = exchange === "" ? envelopeBytes(envelope) : undefined;
+    if (large) {
+      await pushLargeReply(this.command, priorityKey(routingKey, priority), large, this.replyTtlMs);
+      return { routed: true, queues: 1 };
+    }
+    const raw = encodeEnvelope(envelope);
     if (exchange === "") {
       // Straight to a queue: a reply. Its list expires if nobody takes it (the caller died).
       await this.command.pushReply(priorityKey(routingKey, priority), raw, this.replyTtlMs);
