@@ -5,8 +5,10 @@
  * text, byte for byte what JSON.stringify would give, written straight from the payload's bytes
  * with one base64 pass and no large intermediate string.
  */
+
+import { ByteChunks } from "./byte-chunks.js";
 import { type Envelope, type EnvelopeInput, makeEnvelope } from "./envelope.js";
-import { base64Length, type JsonPieces, type JsonText, writeBase64 } from "./json-pieces.js";
+import { base64Length, type JsonPieces, type JsonText } from "./json-pieces.js";
 
 const PAYLOAD = Symbol("payload pieces");
 
@@ -38,11 +40,10 @@ export function makeEnvelopeOf(
   return envelope;
 }
 
-/** An envelope's stored form, measured and ready to be written where its writer wants it. */
+/** An envelope's stored form, measured, and written where its writer wants it. */
 export interface EnvelopeBytes {
   readonly size: number;
-  /** Writes the bytes into `out` at `at`; returns where they end. */
-  writeTo(out: Buffer, at: number): number;
+  writeTo(out: ByteChunks): void;
 }
 
 /**
@@ -60,12 +61,12 @@ export function envelopeBytes(envelope: Envelope): EnvelopeBytes | undefined {
   const open = '{"body":"';
   if (!text.startsWith(`${open}"`)) return undefined;
   const tail = text.slice(open.length);
-  const payload = pieces.toBuffer();
   return {
-    size: open.length + base64Length(payload.length) + Buffer.byteLength(tail),
-    writeTo(out: Buffer, at: number): number {
-      const end = writeBase64(payload, out, at + out.write(open, at, "latin1"));
-      return end + out.write(tail, end);
+    size: open.length + base64Length(pieces.byteLength()) + Buffer.byteLength(tail),
+    writeTo(out: ByteChunks): void {
+      out.latin1(open);
+      pieces.writeBase64(out);
+      out.utf8(tail);
     },
   };
 }
@@ -74,7 +75,7 @@ export function envelopeBytes(envelope: Envelope): EnvelopeBytes | undefined {
 export function encodeEnvelope(envelope: Envelope): string | Buffer {
   const bytes = envelopeBytes(envelope);
   if (!bytes) return JSON.stringify(envelope);
-  const out = Buffer.allocUnsafe(bytes.size);
-  bytes.writeTo(out, 0);
-  return out;
+  const out = new ByteChunks();
+  bytes.writeTo(out);
+  return Buffer.concat(out.finish());
 }

@@ -1,26 +1,52 @@
 /**
  * A large reply (a list of a thousand records is ~400 KB of envelope) pushed as one command whose
- * bytes are written once, here, with the envelope in place: ioredis would copy a Buffer argument
- * into a new buffer for the command and again into one for its auto-pipeline, and every fresh
- * buffer of that size costs page faults that were most of the reply's cost. The command is
- * PUSH_REPLY by its SHA, as ioredis would send it; the first answer NOSCRIPT (a restarted or
+ * bytes are written once, here, in 64 KB chunks with the envelope in place: ioredis would copy a
+ * Buffer argument into a new buffer for the command and again into one for its auto-pipeline, and
+ * every fresh buffer of that size costs page faults that were most of the reply's cost. The
+ * command is PUSH_REPLY by its SHA, as ioredis would send it; an answer NOSCRIPT (a restarted or
  * flushed Redis) sends it the ordinary way, which loads the script again.
  */
 import { Command } from "ioredis";
+import { ByteChunks } from "../../byte-chunks.js";
 import type { EnvelopeBytes } from "../../envelope-bytes.js";
 import { PUSH_REPLY_SHA, type ScriptedRedis } from "./scripts.js";
 
-/** A command sent as bytes made beforehand. */
-class PreEncodedCommand extends Command {
+interface Socketish {
+  write(chunk: Buffer): boolean;
+  cork?(): void;
+  uncork?(): void;
+}
+
+/** A command sent as bytes made beforehand, in chunks. */
+export class PreEncodedCommand extends Command {
   constructor(
     name: string,
-    private readonly bytes: Buffer,
+    private readonly chunks: Buffer[],
   ) {
     super(name, []);
   }
 
-  override toWritable(): Buffer {
-    return this.bytes;
+  /**
+   * ioredis writes what this returns to the connection's socket, which it passes in: the leading
+   * chunks are written to it here first (corked, so they leave in one system call with the last).
+   * Given anything but a socket (a pipeline), the chunks are joined.
+   */
+  override toWritable(socket?: unknown): Buffer {
+    const last = this.chunks[this.chunks.length - 1] ?? Buffer.alloc(0);
+    if (this.chunks.length <= 1) return last;
+    const target = socket as Partial<Socketish> & { isPipeline?: boolean };
+    if (
+      typeof target?.write !== "function" ||
+      target.isPipeline ||
+      typeof target.cork !== "function" ||
+      typeof target.uncork !== "function"
+    )
+      return Buffer.concat(this.chunks);
+    target.cork();
+    for (const chunk of this.chunks.slice(0, -1)) target.write(chunk);
+    const uncork = target.uncork.bind(target);
+    process.nextTick(uncork);
+    return last;
   }
 }
 
@@ -32,17 +58,18 @@ export async function pushLargeReply(
   envelope: EnvelopeBytes,
   ttlMs: number,
 ): Promise<void> {
-  const head = `*6\r\n${bulk("EVALSHA")}${bulk(PUSH_REPLY_SHA)}${bulk("1")}${bulk(list)}$${envelope.size}\r\n`;
-  const tail = `\r\n${bulk(String(ttlMs))}`;
-  const start = Buffer.byteLength(head);
-  const bytes = Buffer.allocUnsafe(start + envelope.size + Buffer.byteLength(tail));
-  bytes.write(head, 0);
-  const end = envelope.writeTo(bytes, start);
-  bytes.write(tail, end);
+  const out = new ByteChunks();
+  out.utf8(`*6\r\n${bulk("EVALSHA")}${bulk(PUSH_REPLY_SHA)}${bulk("1")}${bulk(list)}`);
+  out.latin1(`$${envelope.size}\r\n`);
+  envelope.writeTo(out);
+  out.latin1(`\r\n${bulk(String(ttlMs))}`);
+  const chunks = out.finish();
   try {
-    await redis.sendCommand(new PreEncodedCommand("evalsha", bytes));
+    await redis.sendCommand(new PreEncodedCommand("evalsha", chunks));
   } catch (err) {
     if (!String((err as Error).message).startsWith("NOSCRIPT")) throw err;
-    await redis.pushReply(list, bytes.subarray(start, end), ttlMs);
+    const whole = new ByteChunks();
+    envelope.writeTo(whole);
+    await redis.pushReply(list, Buffer.concat(whole.finish()), ttlMs);
   }
 }
