@@ -29,7 +29,7 @@ export class JsonPieces {
    * three bytes are encoded each time it fills, so no intermediate string or buffer is large.
    */
   writeBase64(out: ByteChunks): void {
-    const block = Buffer.allocUnsafe(BASE64_BLOCK);
+    const block = out.scratch();
     let fill = 0;
     const flush = (final: boolean) => {
       const whole = final ? fill : fill - (fill % 3);
@@ -63,7 +63,10 @@ export class JsonPieces {
 /** A JSON text as one string or as pieces. */
 export type JsonText = string | JsonPieces;
 
-/** Bytes encoded at a time: a multiple of 3 (the texts join without padding), 64 KB of base64. */
+/**
+ * Bytes encoded at a time: a multiple of 3 (the texts join without padding), 64 KB of base64, and
+ * no more than a scratch chunk holds.
+ */
 const BASE64_BLOCK = 3 * 16 * 1024;
 
 /** The base64 length of `bytes` bytes. */

@@ -10,6 +10,7 @@ import { Bus } from "../../src/bus/bus.js";
 import { envelopePayload, parseEnvelope } from "../../src/bus/envelope.js";
 import { JsonPieces } from "../../src/bus/json-pieces.js";
 import { EncodedJson } from "../../src/bus/jsonrpc.js";
+import type { RedisTransport } from "../../src/bus/transports/redis/transport.js";
 import { CommissaireService } from "../../src/index.js";
 import { RedisServer } from "../helpers/servers.js";
 
@@ -72,6 +73,17 @@ test("a large reply is one LPUSH of kombu's envelope with its TTL, as an ordinar
     const text = new JsonPieces(["[", pieces.join(","), "]"]);
     await bus.reply("response-large", text, "corr-1");
     assert.equal(await probe.llen("response-large"), 1);
+    // Its chunks are back in the transport's pool once Redis has answered, for the next one.
+    const pool = (bus.transport as RedisTransport).chunks;
+    const spare = pool.size;
+    assert.ok(spare >= 6, `${spare} chunks in the pool`);
+    await bus.reply("response-large-2", text, "corr-2");
+    assert.equal(pool.size, spare);
+    const [one, two] = [
+      await probe.lindex("response-large", 0),
+      await probe.rpop("response-large-2"),
+    ];
+    assert.equal(envelopePayload(parseEnvelope(two!)!), envelopePayload(parseEnvelope(one!)!));
     const ttl = await probe.pttl("response-large");
     assert.ok(ttl > 0 && ttl <= 120_000, `ttl ${ttl}`);
     const raw = (await probe.rpop("response-large"))!;

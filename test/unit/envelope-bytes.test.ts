@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ByteChunks, CHUNK_BYTES } from "../../src/bus/byte-chunks.js";
+import { ByteChunks, CHUNK_BYTES, ChunkPool } from "../../src/bus/byte-chunks.js";
 import { envelopePayload, makeEnvelope } from "../../src/bus/envelope.js";
 import { encodeEnvelope, envelopeBytes, makeEnvelopeOf } from "../../src/bus/envelope-bytes.js";
 import { JsonPieces } from "../../src/bus/json-pieces.js";
@@ -94,4 +94,29 @@ test("a pre-encoded command writes its leading chunks to the socket, corked, and
       resolve();
     }),
   );
+});
+
+test("chunks from a pool go back to it when released, and the next bytes reuse them", () => {
+  const pool = new ChunkPool(8);
+  const first = new ByteChunks(pool);
+  first.latin1("a".repeat(3 * CHUNK_BYTES));
+  const written = first.finish();
+  assert.equal(pool.size, 0);
+  first.release();
+  assert.equal(pool.size, 3);
+  const second = new ByteChunks(pool);
+  second.latin1("b".repeat(CHUNK_BYTES + 1));
+  const again = second.finish();
+  assert.equal(pool.size, 1);
+  // The same memory, written anew.
+  assert.ok(again.some((c) => written.some((w) => w.buffer === c.buffer)));
+  assert.equal(Buffer.concat(again).toString("latin1"), "b".repeat(CHUNK_BYTES + 1));
+  second.release();
+  assert.equal(pool.size, 3);
+  // A pool keeps no more than it was told to.
+  const big = new ByteChunks(pool);
+  big.latin1("c".repeat(12 * CHUNK_BYTES));
+  big.finish();
+  big.release();
+  assert.equal(pool.size, 8);
 });

@@ -1,13 +1,13 @@
 /**
  * A large reply (a list of a thousand records is ~400 KB of envelope) pushed as one command whose
- * bytes are written once, here, in 64 KB chunks with the envelope in place: ioredis would copy a
+ * bytes are written once, here, in 64 KB chunks (reused) with the envelope in place: ioredis would copy a
  * Buffer argument into a new buffer for the command and again into one for its auto-pipeline, and
  * every fresh buffer of that size costs page faults that were most of the reply's cost. The
  * command is PUSH_REPLY by its SHA, as ioredis would send it; an answer NOSCRIPT (a restarted or
  * flushed Redis) sends it the ordinary way, which loads the script again.
  */
 import { Command } from "ioredis";
-import { ByteChunks } from "../../byte-chunks.js";
+import { ByteChunks, type ChunkPool } from "../../byte-chunks.js";
 import type { EnvelopeBytes } from "../../envelope-bytes.js";
 import { PUSH_REPLY_SHA, type ScriptedRedis } from "./scripts.js";
 
@@ -57,19 +57,23 @@ export async function pushLargeReply(
   list: string,
   envelope: EnvelopeBytes,
   ttlMs: number,
+  pool: ChunkPool,
 ): Promise<void> {
-  const out = new ByteChunks();
+  const out = new ByteChunks(pool);
   out.utf8(`*6\r\n${bulk("EVALSHA")}${bulk(PUSH_REPLY_SHA)}${bulk("1")}${bulk(list)}`);
   out.latin1(`$${envelope.size}\r\n`);
   envelope.writeTo(out);
   out.latin1(`\r\n${bulk(String(ttlMs))}`);
-  const chunks = out.finish();
   try {
-    await redis.sendCommand(new PreEncodedCommand("evalsha", chunks));
+    // Once Redis has answered (or the connection is gone) nothing reads the chunks: ioredis
+    // sends a command again after a reconnect, before it settles, so they are kept until then.
+    await redis.sendCommand(new PreEncodedCommand("evalsha", out.finish()));
   } catch (err) {
     if (!String((err as Error).message).startsWith("NOSCRIPT")) throw err;
     const whole = new ByteChunks();
     envelope.writeTo(whole);
     await redis.pushReply(list, Buffer.concat(whole.finish()), ttlMs);
+  } finally {
+    out.release();
   }
 }

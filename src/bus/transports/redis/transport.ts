@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import type { ConnectionOptions } from "node:tls";
 import { Redis, type RedisOptions } from "ioredis";
+import { ChunkPool } from "../../byte-chunks.js";
 import type { Envelope } from "../../envelope.js";
 import { encodeEnvelope, envelopeBytes } from "../../envelope-bytes.js";
 import { ErrorCode, QueueLockedError } from "../../errors.js";
@@ -92,6 +93,8 @@ export class RedisTransport implements Transport {
   private reboundDone: (() => void) | null = null;
   /** Publishes routed in JavaScript because a stored regex was outside the Lua script's subset. */
   fallbackRoutes = 0;
+  /** Chunks that large replies are written in, reused (byte-chunks.ts). */
+  readonly chunks = new ChunkPool();
   /** Sweeps for dead owners completed by this transport (tests wait on it). */
   sweeps = 0;
   private closed = false;
@@ -291,7 +294,8 @@ export class RedisTransport implements Transport {
     const priority = envelope.properties.priority ?? 0;
     const large = exchange === "" ? envelopeBytes(envelope) : undefined;
     if (large) {
-      await pushLargeReply(this.command, priorityKey(routingKey, priority), large, this.replyTtlMs);
+      const list = priorityKey(routingKey, priority);
+      await pushLargeReply(this.command, list, large, this.replyTtlMs, this.chunks);
       return { routed: true, queues: 1 };
     }
     const raw = encodeEnvelope(envelope);
