@@ -281,10 +281,13 @@ export interface ScriptCommands {
 
 export type ScriptedRedis = Redis & ScriptCommands;
 
+/** The take's command name (the Redis transport sends it outside the auto-pipeline). */
+export const TAKE_COMMAND = "takeIntoFlight";
+
 /** Registers the scripts on a connection (ioredis sends EVALSHA, falling back to EVAL once). */
 export function withScripts(redis: Redis): ScriptedRedis {
   redis.defineCommand("routeAndPush", { numberOfKeys: 1, lua: ROUTE_AND_PUSH });
-  redis.defineCommand("takeIntoFlight", { lua: TAKE_INTO_FLIGHT });
+  redis.defineCommand(TAKE_COMMAND, { lua: TAKE_INTO_FLIGHT });
   redis.defineCommand("sweepDeadOwners", { numberOfKeys: 1, lua: SWEEP_DEAD_OWNERS });
   redis.defineCommand("pushReply", { numberOfKeys: 1, lua: PUSH_REPLY });
   redis.defineCommand("restoreIfUnchanged", { lua: RESTORE_IF_UNCHANGED });

@@ -38,7 +38,7 @@ import {
 import { restoreExpired } from "./kombu-restore.js";
 import { pushLargeReply } from "./large-reply.js";
 import { RedisListener } from "./listener.js";
-import { type ScriptedRedis, withScripts } from "./scripts.js";
+import { type ScriptedRedis, TAKE_COMMAND, withScripts } from "./scripts.js";
 import { parseRedisUri } from "./uri.js";
 import { enableListKeyspaceEvents, WakeUps } from "./wake-ups.js";
 
@@ -112,8 +112,14 @@ export class RedisTransport implements Transport {
     this.useBlmpop = options.useBlmpop ?? true;
     this.livenessTtlMs = options.livenessTtlMs ?? 4000;
     this.replyTtlMs = options.replyTtlMs ?? 120_000;
-    // Commands issued in one event-loop turn leave in one write (replies, acks, publishes).
-    this.command = this.connect({ enableAutoPipelining: true });
+    // Commands issued in one event-loop turn leave in one write (replies, acks, publishes). A take
+    // goes alone (a consumer takes when woken, with nothing else to send): sent directly, it
+    // spares the auto-pipeline ioredis would build for it, a cost each request paid in full with
+    // one in flight.
+    this.command = this.connect({
+      enableAutoPipelining: true,
+      autoPipeliningIgnoredCommands: [TAKE_COMMAND],
+    });
     this.command.on("ready", () => void this.onReady());
     this.command.on("close", () => this.connectionLost());
     const db = Number(new URL(this.url).pathname.slice(1) || 0);
