@@ -15,7 +15,9 @@ import {
   makeEnvelope,
   TEXT_CONTENT_TYPE,
 } from "./envelope.js";
+import { makeEnvelopeOf } from "./envelope-bytes.js";
 import { BusClosedError, BusConnectError, NoRouteError } from "./errors.js";
+import type { JsonText } from "./json-pieces.js";
 import { encodeRequest, type Params } from "./jsonrpc.js";
 import { ReplyQueue } from "./reply-queue.js";
 import { type BusCounters, type DeliveryHandler, ServedQueue } from "./served-queue.js";
@@ -272,8 +274,8 @@ export class Bus implements Subscriber {
    * Sends a JSON-RPC response text to a reply queue, as the Python services do (text/plain), with
    * the request's correlation id when it had one.
    */
-  async reply(replyTo: string, responseText: string, correlationId?: string): Promise<void> {
-    const envelope = makeEnvelope({
+  async reply(replyTo: string, responseText: JsonText, correlationId?: string): Promise<void> {
+    const envelope = makeEnvelopeOf({
       payload: responseText,
       exchange: "",
       routingKey: replyTo,

@@ -8,6 +8,7 @@ import {
   ParseError,
   type RemoteProcedureCallError,
 } from "./errors.js";
+import { JsonPieces, type JsonText } from "./json-pieces.js";
 
 export type Params = Record<string, unknown> | unknown[];
 export type RequestId = string | number;
@@ -71,17 +72,42 @@ export function encodeRequest(id: RequestId | undefined, method: string, params:
 /**
  * A handler's result that is JSON text already (a store's cached records): the reply takes the
  * text as it is instead of encoding the value again. Anything else that encodes it parses it.
+ * A list is kept as its items' texts, so the reply is written from them without joining them.
  */
 export class EncodedJson {
-  constructor(readonly text: string) {}
+  readonly pieces: readonly string[];
+  constructor(text: string | readonly string[]) {
+    this.pieces = typeof text === "string" ? [text] : text;
+  }
+
+  /** A JSON array of items that are JSON texts. */
+  static array(items: readonly string[]): EncodedJson {
+    const pieces: string[] = ["["];
+    for (const [i, item] of items.entries()) {
+      if (i > 0) pieces.push(",");
+      pieces.push(item);
+    }
+    pieces.push("]");
+    return new EncodedJson(pieces);
+  }
+
+  get text(): string {
+    return this.pieces.join("");
+  }
+
   toJSON(): unknown {
     return JSON.parse(this.text);
   }
 }
 
-export function encodeResult(id: RequestId | null, result: unknown): string {
+/** A response; one whose result is JSON text already is returned in pieces (json-pieces.ts). */
+export function encodeResult(id: RequestId | null, result: unknown): JsonText {
   if (result instanceof EncodedJson)
-    return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${result.text}}`;
+    return new JsonPieces([
+      `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":`,
+      ...result.pieces,
+      "}",
+    ]);
   return JSON.stringify({ jsonrpc: "2.0", id, result: result === undefined ? null : result });
 }
 

@@ -21,6 +21,7 @@ import {
   ParseError,
   type RemoteProcedureCallError,
 } from "../bus/errors.js";
+import type { JsonText } from "../bus/json-pieces.js";
 import {
   encodeError,
   encodeResult,
@@ -108,7 +109,7 @@ async function handle(target: DispatchTarget, delivery: Delivery, outcome: Outco
   // Replies are sent without waiting for Redis to confirm them: the acknowledgement that follows
   // goes out on the same connection after the reply, so the order holds, and a fast handler's
   // message is settled within the event-loop turn it arrived in.
-  const send = (text: string): void => {
+  const send = (text: JsonText): void => {
     if (!replyTo) return;
     target.bus
       .reply(replyTo, text, correlationOf(envelope))
@@ -170,7 +171,7 @@ async function handle(target: DispatchTarget, delivery: Delivery, outcome: Outco
   const respond = async (result: unknown): Promise<void> => {
     if (responded) throw new Error(`already responded to ${request.method} (${String(id)})`);
     responded = true;
-    let text: string;
+    let text: JsonText;
     try {
       text = encodeResult(id ?? UNKNOWN_ID, result);
     } catch (err) {

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { Redis } from "ioredis";
 import { Bus } from "../../src/bus/bus.js";
+import { RedisTransport } from "../../src/bus/transports/redis/transport.js";
 import { CommissaireService } from "../../src/service/service.js";
 import { RedisServer } from "../helpers/servers.js";
 
@@ -51,5 +52,34 @@ test("one request in flight: scripts per request stay at publish + take + reply"
     await caller.close();
     await service.stop(1000);
     await service.bus.close();
+  }
+});
+
+test("a take goes straight to the socket; replies and acks share an auto-pipeline", async () => {
+  const transport = new RedisTransport(redis.url(8));
+  try {
+    await transport.ping();
+    const redisCommand = transport.command;
+    // A take: no pipeline object is built for it (with one in flight, one per request).
+    const take = redisCommand.takeIntoFlight(
+      2,
+      "_test.inflight",
+      "_test.queue",
+      1,
+      1,
+      0,
+      -1,
+      "1",
+      1000,
+      "o",
+    );
+    assert.equal(redisCommand.autoPipelineQueueSize, 0);
+    // A reply's ack, by contrast, waits for the turn's other commands to leave with them.
+    const ack = redisCommand.hdel("_test.inflight", "1");
+    assert.equal(redisCommand.autoPipelineQueueSize, 1);
+    assert.deepEqual(await take, [[], []]);
+    assert.equal(await ack, 0);
+  } finally {
+    await transport.close();
   }
 });

@@ -6,7 +6,9 @@ import {
   RemoteProcedureCallError,
   StorageLookupError,
 } from "../../src/bus/errors.js";
+import { JsonPieces } from "../../src/bus/json-pieces.js";
 import {
+  EncodedJson,
   encodeError,
   encodeResult,
   jsonDepth,
@@ -111,4 +113,19 @@ test("an id JSON cannot send back (1e400) is refused by name, not answered with 
   assert.equal(!parsed.ok && parsed.error.code, -32600);
   assert.equal(!parsed.ok && parsed.id, -1);
   assert.match(!parsed.ok ? parsed.error.message : "", /finite number/);
+});
+
+test("a result that is JSON text already is spliced into the response as pieces, not joined", () => {
+  const response = encodeResult("1", EncodedJson.array(['{"a":1}', "2", '"x"']));
+  assert.ok(response instanceof JsonPieces);
+  assert.equal(String(response), '{"jsonrpc":"2.0","id":"1","result":[{"a":1},2,"x"]}');
+  assert.equal(
+    String(encodeResult(7, EncodedJson.array([]))),
+    '{"jsonrpc":"2.0","id":7,"result":[]}',
+  );
+  assert.equal(
+    String(encodeResult("2", new EncodedJson('{"b":2}'))),
+    '{"jsonrpc":"2.0","id":"2","result":{"b":2}}',
+  );
+  assert.deepEqual(JSON.parse(JSON.stringify({ r: EncodedJson.array(["1", "2"]) })), { r: [1, 2] });
 });

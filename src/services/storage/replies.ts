@@ -1,7 +1,7 @@
 /**
  * Replies of get and list: records from a cached store are JSON text already (validated when
- * written), so a reply is that text, joined for a list, and spliced into the JSON-RPC answer
- * without being parsed or encoded again.
+ * written), so a reply is that text (for a list, the records' texts, never joined into one string)
+ * spliced into the JSON-RPC answer without being parsed or encoded again.
  */
 import { InternalError } from "../../bus/errors.js";
 import { EncodedJson } from "../../bus/jsonrpc.js";
@@ -20,6 +20,6 @@ export const answer = (served: Served): unknown =>
 
 /** A list reply: one JSON text when every record is text already. */
 export function answerList(served: Served[]): unknown {
-  if (served.every((s) => typeof s === "string")) return new EncodedJson(`[${served.join(",")}]`);
+  if (served.every((s) => typeof s === "string")) return EncodedJson.array(served);
   return served.map((s) => (typeof s === "string" ? JSON.parse(s) : s));
 }

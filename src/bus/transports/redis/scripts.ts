@@ -2,6 +2,7 @@
  * Lua scripts that save Redis round trips while keeping kombu's data layout. Named by what they do
  * and how many keys they take (the number is in each definition).
  */
+import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 
 /**
@@ -234,6 +235,9 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
 `;
 
+/** The SHA1 Redis knows PUSH_REPLY by (EVALSHA). */
+export const PUSH_REPLY_SHA = createHash("sha1").update(PUSH_REPLY).digest("hex");
+
 /**
  * Put an unacked message back, atomically with removing its record, but only if the record is still
  * the one the caller read (another process may have restored or acked it meanwhile).
@@ -261,7 +265,7 @@ export interface ScriptCommands {
   routeAndPush(
     bindingSet: string,
     routingKey: string,
-    envelope: string,
+    envelope: string | Buffer,
     suffix: string,
   ): Promise<number>;
   takeIntoFlight(
@@ -269,7 +273,7 @@ export interface ScriptCommands {
     ...args: (string | number)[]
   ): Promise<[taken: string[], aside: Array<string | number>]>;
   sweepDeadOwners(owners: string, maxDeliveries: number): Promise<[number, Array<string | number>]>;
-  pushReply(list: string, envelope: string, ttlMs: number): Promise<number>;
+  pushReply(list: string, envelope: string | Buffer, ttlMs: number): Promise<number>;
   restoreIfUnchanged(numKeys: number, ...args: string[]): Promise<number>;
   releaseLock(key: string, token: string): Promise<number>;
   claimExclusive(exclusive: string, queue: string, owner: string): Promise<string | null>;
@@ -277,10 +281,13 @@ export interface ScriptCommands {
 
 export type ScriptedRedis = Redis & ScriptCommands;
 
+/** The take's command name (the Redis transport sends it outside the auto-pipeline). */
+export const TAKE_COMMAND = "takeIntoFlight";
+
 /** Registers the scripts on a connection (ioredis sends EVALSHA, falling back to EVAL once). */
 export function withScripts(redis: Redis): ScriptedRedis {
   redis.defineCommand("routeAndPush", { numberOfKeys: 1, lua: ROUTE_AND_PUSH });
-  redis.defineCommand("takeIntoFlight", { lua: TAKE_INTO_FLIGHT });
+  redis.defineCommand(TAKE_COMMAND, { lua: TAKE_INTO_FLIGHT });
   redis.defineCommand("sweepDeadOwners", { numberOfKeys: 1, lua: SWEEP_DEAD_OWNERS });
   redis.defineCommand("pushReply", { numberOfKeys: 1, lua: PUSH_REPLY });
   redis.defineCommand("restoreIfUnchanged", { lua: RESTORE_IF_UNCHANGED });

@@ -5,7 +5,9 @@
 import { randomUUID } from "node:crypto";
 import type { ConnectionOptions } from "node:tls";
 import { Redis, type RedisOptions } from "ioredis";
+import { ChunkPool } from "../../byte-chunks.js";
 import type { Envelope } from "../../envelope.js";
+import { encodeEnvelope, envelopeBytes } from "../../envelope-bytes.js";
 import { ErrorCode, QueueLockedError } from "../../errors.js";
 import { keyToPattern, routeBindings, type StoredBinding } from "../../topic.js";
 import {
@@ -34,8 +36,9 @@ import {
   priorityKey,
 } from "./keys.js";
 import { restoreExpired } from "./kombu-restore.js";
+import { pushLargeReply } from "./large-reply.js";
 import { RedisListener } from "./listener.js";
-import { type ScriptedRedis, withScripts } from "./scripts.js";
+import { type ScriptedRedis, TAKE_COMMAND, withScripts } from "./scripts.js";
 import { parseRedisUri } from "./uri.js";
 import { enableListKeyspaceEvents, WakeUps } from "./wake-ups.js";
 
@@ -90,6 +93,8 @@ export class RedisTransport implements Transport {
   private reboundDone: (() => void) | null = null;
   /** Publishes routed in JavaScript because a stored regex was outside the Lua script's subset. */
   fallbackRoutes = 0;
+  /** Chunks that large replies are written in, reused (byte-chunks.ts). */
+  readonly chunks = new ChunkPool();
   /** Sweeps for dead owners completed by this transport (tests wait on it). */
   sweeps = 0;
   private closed = false;
@@ -107,8 +112,14 @@ export class RedisTransport implements Transport {
     this.useBlmpop = options.useBlmpop ?? true;
     this.livenessTtlMs = options.livenessTtlMs ?? 4000;
     this.replyTtlMs = options.replyTtlMs ?? 120_000;
-    // Commands issued in one event-loop turn leave in one write (replies, acks, publishes).
-    this.command = this.connect({ enableAutoPipelining: true });
+    // Commands issued in one event-loop turn leave in one write (replies, acks, publishes). A take
+    // goes alone (a consumer takes when woken, with nothing else to send): sent directly, it
+    // spares the auto-pipeline ioredis would build for it, a cost each request paid in full with
+    // one in flight.
+    this.command = this.connect({
+      enableAutoPipelining: true,
+      autoPipeliningIgnoredCommands: [TAKE_COMMAND],
+    });
     this.command.on("ready", () => void this.onReady());
     this.command.on("close", () => this.connectionLost());
     const db = Number(new URL(this.url).pathname.slice(1) || 0);
@@ -286,8 +297,14 @@ export class RedisTransport implements Transport {
   async publish(exchange: string, routingKey: string, envelope: Envelope): Promise<PublishOutcome> {
     // After a reconnect, our own bindings go out before our publishes (or after 5 s regardless).
     if (this.reboundDone) await Promise.race([this.rebound, delay(5000)]);
-    const raw = JSON.stringify(envelope);
     const priority = envelope.properties.priority ?? 0;
+    const large = exchange === "" ? envelopeBytes(envelope) : undefined;
+    if (large) {
+      const list = priorityKey(routingKey, priority);
+      await pushLargeReply(this.command, list, large, this.replyTtlMs, this.chunks);
+      return { routed: true, queues: 1 };
+    }
+    const raw = encodeEnvelope(envelope);
     if (exchange === "") {
       // Straight to a queue: a reply. Its list expires if nobody takes it (the caller died).
       await this.command.pushReply(priorityKey(routingKey, priority), raw, this.replyTtlMs);
