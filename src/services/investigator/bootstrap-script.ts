@@ -45,6 +45,21 @@ function umaskFor(mode: number): string | null {
 }
 
 /**
+ * A command run once on the script's arguments (`"$@"`: what an earlier step collected), when
+ * there are any; `report` then says what it did on stdout.
+ */
+function onArguments(template: string, value: string, report: string, indent = ""): string[] {
+  const run = render(template, {}, { [value]: '"$@"' });
+  const label = render(template, {}, { [value]: "$*" });
+  return [
+    `${indent}if [ $# -gt 0 ]; then`,
+    `${indent}  { ${run}; } </dev/null || failed $? "${label}"`,
+    `${indent}  ${report}`,
+    `${indent}fi`,
+  ];
+}
+
+/**
  * Packages whose query fails are missing. One query for all of them in the usual case (all
  * there); one per package only when some is missing, to install just those.
  */
@@ -55,13 +70,8 @@ function packageLines(plan: BootstrapPlan, commands: CommandSet): string[] {
     const query = render(commands.versionQuery, { package: p });
     lines.push(`  ${query} >/dev/null 2>&1 </dev/null || set -- "$@" ${quote(p)}`);
   }
-  const install = render(commands.packageInstall, {}, { packages: '"$@"' });
-  const label = render(commands.packageInstall, {}, { packages: "$*" });
   lines.push(
-    "  if [ $# -gt 0 ]; then",
-    `    { ${install}; } </dev/null || failed $? "${label}"`,
-    '    echo "installed $*"',
-    "  fi",
+    ...onArguments(commands.packageInstall, "packages", 'echo "installed $*"', "  "),
     "fi",
   );
   return lines;
@@ -126,13 +136,12 @@ function restartLines(
   const lines = ["set --"];
   for (const service of plan.services)
     lines.push(`[ -z "\${${restartFlag(service)}:-}" ] || set -- "$@" ${quote(service)}`);
-  const restart = render(commands.serviceRestart, {}, { service: '"$@"' });
-  const label = render(commands.serviceRestart, {}, { service: "$*" });
   lines.push(
-    "if [ $# -gt 0 ]; then",
-    `  { ${restart}; } </dev/null || failed $? "${label}"`,
-    '  for s in "$@"; do echo "restarted $s"; done',
-    "fi",
+    ...onArguments(
+      commands.serviceRestart,
+      "service",
+      'for s in "$@"; do echo "restarted $s"; done',
+    ),
   );
   return lines;
 }
