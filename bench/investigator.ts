@@ -4,6 +4,7 @@
  * time, against the plain-ssh facts baseline that bench/remote.ts measured in the same run.
  * Storage (memory) runs in the same process, so CPU per host includes it.
  */
+import { readFileSync } from "node:fs";
 import { Host, HostCreds } from "../src/models/index.js";
 import type { RemoteConnector, RemoteExecutor } from "../src/remote/executor.js";
 import { InvestigatorService } from "../src/services/investigator/service.js";
@@ -12,6 +13,15 @@ import { TestHosts } from "../test/hosts/harness.js";
 import { remoteBench } from "./remote.js";
 
 const CONCURRENCY = 20;
+
+/** The machine's CPU time so far, busy and all (ms, every core), from /proc/stat. */
+function machineCpuMs(): { busy: number; all: number } {
+  const ticks = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1);
+  const t = ticks.map(Number);
+  const all = t.reduce((a, b) => a + b, 0);
+  const idle = (t[3] ?? 0) + (t[4] ?? 0); // idle, iowait
+  return { busy: (all - idle) * 10, all: all * 10 };
+}
 
 interface Baseline {
   wallMs: number;
@@ -80,6 +90,7 @@ export async function investigatorBench(
     const statuses: Record<string, number> = {};
     const cpu = process.cpuUsage();
     const hostCpu = hosts.cpuMs();
+    const machine = machineCpuMs();
     const started = performance.now();
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
@@ -99,12 +110,15 @@ export async function investigatorBench(
     // The hosts' side (sshd, its sessions, the commands and stubs they ran): on this machine the
     // limit, since every one of those processes shares its two cores.
     const hostCpuMsPerHost = (hosts.cpuMs() - hostCpu) / count;
+    const machineNow = machineCpuMs();
+    // Busy share of every core over the run: near 100% means the machine is the limit.
+    const machineBusy = (machineNow.busy - machine.busy) / (machineNow.all - machine.all);
     times.sort((a, b) => a - b);
     const baseline = (plainSsh as Baseline | undefined)?.wallMs;
     const f = (n: number, d = 0) => n.toFixed(d);
     const lines = [
       `investigator: ${count} test hosts investigated (facts + bootstrap), ${CONCURRENCY} at a time: ${JSON.stringify(statuses)}`,
-      `wall ${f(wallMs)} ms, p50 ${f(percentile(times, 50))} ms, p99 ${f(percentile(times, 99))} ms per host, CPU ${f(cpuMsPerHost, 1)} ms/host (storage included), host side (sshd, sessions, commands) ${f(hostCpuMsPerHost, 1)} ms/host`,
+      `wall ${f(wallMs)} ms, p50 ${f(percentile(times, 50))} ms, p99 ${f(percentile(times, 99))} ms per host, CPU ${f(cpuMsPerHost, 1)} ms/host (storage included), host side (sshd, sessions, commands) ${f(hostCpuMsPerHost, 1)} ms/host, machine busy ${f(machineBusy * 100)}% of its cores`,
       `per host, p50 by step (ms): ${[...steps]
         .map(
           ([name, list]) =>
@@ -129,6 +143,7 @@ export async function investigatorBench(
         p99Ms: percentile(times, 99),
         cpuMsPerHost,
         hostCpuMsPerHost,
+        machineBusy,
         statuses,
       },
     };
