@@ -18,6 +18,7 @@ import { investigatorBench } from "./investigator.js";
 import { cpuMicros, Proc, rssMb, runLoad, SCRIPTS } from "./processes.js";
 import { remoteBench } from "./remote.js";
 import { storageBench, storageTable } from "./storage.js";
+import { fmt, textTable } from "./table.js";
 import { watcherBench } from "./watcher.js";
 
 const quick = process.argv.includes("--quick");
@@ -71,9 +72,6 @@ async function run(
   return row;
 }
 
-const fmt = (n: number | null | undefined, digits = 2) =>
-  n === null || n === undefined || Number.isNaN(n) ? "-" : n.toFixed(digits);
-
 function printTable(): void {
   const header = [
     "measurement",
@@ -99,12 +97,7 @@ function printTable(): void {
     r.ratio ?? "",
     r.target ?? "",
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
-  console.log(line(header));
-  console.log(widths.map((w) => "-".repeat(w)).join("  "));
-  for (const l of lines) console.log(line(l));
+  for (const l of textTable(header, lines)) console.log(l);
   for (const n of notes) console.log(n);
 }
 

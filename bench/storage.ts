@@ -16,6 +16,7 @@ import { EtcdServer, RedisServer } from "../test/helpers/servers.js";
 import { runJob } from "./child-job.js";
 import { cpuMicros, Proc, rssMb, runLoad, SCRIPTS } from "./processes.js";
 import type { WatchDelay } from "./storage-watch-delay.js";
+import { fmt, textTable } from "./table.js";
 
 const HOSTS = 1000;
 
@@ -35,9 +36,6 @@ interface Timing {
   durationMs: number;
   warmupMs: number;
 }
-
-const fmt = (n: number | null | undefined, digits = 2) =>
-  n === null || n === undefined || Number.isNaN(n) ? "-" : n.toFixed(digits);
 
 /**
  * Waits (3 s at most) until the services have finished what the last load left them (its garbage,
@@ -272,10 +270,7 @@ export function storageTable(rows: StorageRow[]): string[] {
     r.ratio,
     r.target,
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
-  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...lines.map(line)];
+  return textTable(header, lines);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
