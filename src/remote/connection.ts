@@ -61,14 +61,24 @@ export class SshConnection {
       // ssh2 may report several errors for one failed attempt: the first one decides.
       const onError = (err: unknown) => {
         client.removeListener("ready", onReady);
+        client.removeListener("close", onClose);
         client.end();
         reject(refused ?? connectError(target.address, err));
       };
+      // Closed after the server's banner but before "ready" (an sshd killed mid-handshake, or one
+      // turning connections away): ssh2 says only "close" and stops its handshake timer, so
+      // without this the connect would never settle.
+      const onClose = () =>
+        onError(
+          new RemoteError("unreachable", target.address, "connection closed during the handshake"),
+        );
       const onReady = () => {
         client.removeListener("error", onError);
+        client.removeListener("close", onClose);
         resolve(new SshConnection(client, target.address, seen, options.sessionsPerConnection));
       };
       client.on("error", onError);
+      client.once("close", onClose);
       client.once("ready", onReady);
       client.connect({
         host: target.address,
