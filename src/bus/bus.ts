@@ -9,19 +9,17 @@ import { DEADLINE_HEADER } from "./deadline.js";
 import {
   contentTypeOf,
   type DeliveryMode,
-  type Envelope,
   envelopePayload,
   JSON_CONTENT_TYPE,
-  makeEnvelope,
   TEXT_CONTENT_TYPE,
 } from "./envelope.js";
-import { makeEnvelopeOf } from "./envelope-bytes.js";
+import { type MessageInput, makeEnvelopeOf } from "./envelope-bytes.js";
 import { BusClosedError, BusConnectError, NoRouteError } from "./errors.js";
 import type { JsonText } from "./json-pieces.js";
 import { encodeRequest, type Params } from "./jsonrpc.js";
 import { ReplyQueue } from "./reply-queue.js";
 import { type BusCounters, type DeliveryHandler, ServedQueue } from "./served-queue.js";
-import type { Delivery, QueueSpec, Transport } from "./transport.js";
+import type { Delivery, PublishOutcome, QueueSpec, Transport } from "./transport.js";
 import { createTransport, redactUri, type TransportOptions } from "./transports/index.js";
 
 export const DEFAULT_EXCHANGE = "commissaire";
@@ -203,7 +201,7 @@ export class Bus implements Subscriber {
     const id = randomUUID();
     const method = routingKey.slice(routingKey.lastIndexOf(".") + 1);
     // Encoded first: params that cannot be encoded fail here, before any call is registered.
-    const envelope = makeEnvelope({
+    const send = this.sender({
       payload: encodeRequest(id, method, params),
       exchange: this.exchange,
       routingKey,
@@ -216,7 +214,7 @@ export class Bus implements Subscriber {
     const reply = this.replies.expect(id, routingKey, timeoutMs);
     this.replies
       .open()
-      .then(() => this.publishRequest(id, routingKey, envelope))
+      .then(() => this.publishRequest(id, routingKey, send))
       .catch((err: Error) => this.replies.fail(id, err));
     return (await reply) as T;
   }
@@ -226,10 +224,14 @@ export class Bus implements Subscriber {
    * transport reconnected a moment ago (the broker restarted and the services are re-declaring
    * their bindings): then it is published again until it is routed or the call is over.
    */
-  private async publishRequest(id: string, routingKey: string, envelope: Envelope): Promise<void> {
+  private async publishRequest(
+    id: string,
+    routingKey: string,
+    send: () => Promise<PublishOutcome>,
+  ): Promise<void> {
     await this.exchangeDeclared;
     for (;;) {
-      const outcome = await this.transport.publish(this.exchange, routingKey, envelope);
+      const outcome = await send();
       if (outcome.routed) return;
       const since = this.transport.reconnectedAt;
       const rebinding = since !== undefined && Date.now() - since < REBIND_GRACE_MS;
@@ -265,8 +267,12 @@ export class Bus implements Subscriber {
     options: { deliveryMode?: DeliveryMode; contentType?: typeof TEXT_CONTENT_TYPE } = {},
   ): Promise<number> {
     await this.exchangeDeclared;
-    const envelope = makeEnvelope({ payload, exchange: this.exchange, routingKey, ...options });
-    const outcome = await this.transport.publish(this.exchange, routingKey, envelope);
+    const outcome = await this.sender({
+      payload,
+      exchange: this.exchange,
+      routingKey,
+      ...options,
+    })();
     return outcome.queues ?? (outcome.routed ? 1 : 0);
   }
 
@@ -275,14 +281,27 @@ export class Bus implements Subscriber {
    * the request's correlation id when it had one.
    */
   async reply(replyTo: string, responseText: JsonText, correlationId?: string): Promise<void> {
-    const envelope = makeEnvelopeOf({
+    await this.sender({
       payload: responseText,
       exchange: "",
       routingKey: replyTo,
       contentType: TEXT_CONTENT_TYPE,
       ...(correlationId !== undefined ? { correlationId } : {}),
-    });
-    await this.transport.publish("", replyTo, envelope);
+    })();
+  }
+
+  /**
+   * Publishes a message (again each time it is called): straight from its parts where the
+   * transport can (AMQP: no base64 body made to be decoded again), else as one envelope.
+   */
+  private sender(input: MessageInput): () => Promise<PublishOutcome> {
+    const transport = this.transport;
+    if (transport.publishMessage) {
+      const direct = transport as Required<Pick<Transport, "publishMessage">>;
+      return () => direct.publishMessage(input);
+    }
+    const envelope = makeEnvelopeOf(input);
+    return () => transport.publish(input.exchange, input.routingKey, envelope);
   }
 
   /**

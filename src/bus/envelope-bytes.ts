@@ -14,10 +14,11 @@ const PAYLOAD = Symbol("payload pieces");
 
 type WithPayload = Envelope & { readonly [PAYLOAD]?: JsonPieces };
 
+/** What a message is made of: makeEnvelope's input, with a payload that may be in pieces. */
+export type MessageInput = Omit<EnvelopeInput, "payload"> & { payload: JsonText };
+
 /** makeEnvelope, for a payload that may be in pieces. */
-export function makeEnvelopeOf(
-  input: Omit<EnvelopeInput, "payload"> & { payload: JsonText },
-): Envelope {
+export function makeEnvelopeOf(input: MessageInput): Envelope {
   const { payload } = input;
   if (typeof payload === "string") return makeEnvelope({ ...input, payload });
   const envelope = makeEnvelope({ ...input, payload: "" });

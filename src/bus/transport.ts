@@ -4,6 +4,7 @@
  * docs/transports.md states the contract and test/helpers/transport-suite.ts checks it.
  */
 import type { Envelope } from "./envelope.js";
+import type { MessageInput } from "./envelope-bytes.js";
 
 export type ExchangeType = "topic" | "direct";
 
@@ -107,6 +108,12 @@ export interface Transport {
   deleteQueue(spec: QueueSpec): Promise<void>;
   /** Routes and stores one copy per matching queue. */
   publish(exchange: string, routingKey: string, envelope: Envelope): Promise<PublishOutcome>;
+  /**
+   * Optional: publishes what `publish(input.exchange, input.routingKey, makeEnvelopeOf(input))`
+   * would, without making the envelope, for a transport whose wire form is not the envelope
+   * (AMQP sends the payload bytes as they are: no base64 body, no delivery tag to make).
+   */
+  publishMessage?(input: MessageInput): Promise<PublishOutcome>;
   consume(queues: string[], callback: DeliveryCallback, options: ConsumeOptions): Consumer;
   /** Resolves once the broker answers (waits while it cannot be reached). */
   ping(): Promise<void>;

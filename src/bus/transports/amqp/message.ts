@@ -4,7 +4,8 @@
  * and encoding, headers, delivery mode, priority, reply_to and correlation_id as AMQP properties.
  */
 import type { Message } from "amqplib";
-import type { Envelope, EnvelopeProperties } from "../../envelope.js";
+import { type Envelope, type EnvelopeProperties, JSON_CONTENT_TYPE } from "../../envelope.js";
+import type { MessageInput } from "../../envelope-bytes.js";
 import { REDELIVERIES_HEADER } from "../../transport.js";
 
 /** The properties we publish (publisher.ts sends exactly these). */
@@ -57,6 +58,25 @@ export function toAmqp(envelope: Envelope): AmqpMessage {
   if (typeof p.priority === "number") options.priority = p.priority;
   if (typeof p.reply_to === "string") options.replyTo = p.reply_to;
   if (typeof p.correlation_id === "string") options.correlationId = p.correlation_id;
+  return { content, options };
+}
+
+/**
+ * The AMQP message of `toAmqp(makeEnvelopeOf(input))`, made straight from its parts: the payload's
+ * bytes are the body, with no base64 text made on the way to be decoded again.
+ */
+export function messageOf(input: MessageInput): AmqpMessage {
+  const { payload } = input;
+  const content = typeof payload === "string" ? Buffer.from(payload, "utf8") : payload.toBuffer();
+  const options: PublishOptions = {
+    headers: input.headers ?? {},
+    contentType: input.contentType ?? JSON_CONTENT_TYPE,
+    contentEncoding: "utf-8",
+    deliveryMode: input.deliveryMode ?? 2,
+    priority: input.priority ?? 0,
+  };
+  if (input.replyTo !== undefined) options.replyTo = input.replyTo;
+  if (input.correlationId !== undefined) options.correlationId = input.correlationId;
   return { content, options };
 }
 

@@ -6,6 +6,7 @@
  */
 import type { Message } from "amqplib";
 import { type Envelope, parseEnvelope } from "../../envelope.js";
+import type { MessageInput } from "../../envelope-bytes.js";
 import { ErrorCode } from "../../errors.js";
 import { oversizedAnswer } from "../../oversized.js";
 import {
@@ -24,7 +25,7 @@ import {
 import { AmqpConsumer } from "./consumer.js";
 import { declareExchange, declareQueue, isPrivate } from "./declare.js";
 import { delay, type Link, Linker } from "./link.js";
-import { type AmqpMessage, redeliveriesOf, republished, toAmqp } from "./message.js";
+import { type AmqpMessage, messageOf, redeliveriesOf, republished, toAmqp } from "./message.js";
 import { Sweeper } from "./sweeper.js";
 import { parseAmqpUri } from "./uri.js";
 
@@ -130,6 +131,11 @@ export class AmqpTransport implements Transport {
 
   async publish(exchange: string, routingKey: string, envelope: Envelope): Promise<PublishOutcome> {
     const routed = await this.send(exchange, routingKey, toAmqp(envelope));
+    return { routed };
+  }
+
+  async publishMessage(input: MessageInput): Promise<PublishOutcome> {
+    const routed = await this.send(input.exchange, input.routingKey, messageOf(input));
     return { routed };
   }
 
