@@ -77,10 +77,12 @@ async function brokerRun(
   quick: boolean,
   data: BrokerData,
 ): Promise<{ lines: string[]; figures: Record<string, AmqpFigure> }> {
-  const timing = { durationMs: quick ? 700 : 4000, warmupMs: quick ? 200 : 1000 };
-  // A server process just started spends its first seconds compiling its hot code (on threads of
-  // its own, counted in its CPU); every server is put through the same unmeasured calls first, so
+  // A process just started spends its first few thousand calls compiling its hot code (on threads
+  // of its own, counted in its CPU): at 1 in flight the bus client needs ~4,000 calls to settle
+  // (raw amqplib, little code, far fewer). Every load generator gets the same 3 s of unmeasured
+  // calls, and every server is put through the same unmeasured calls before it is measured, so
   // that what is compared is the transports, not how long each takes to warm up.
+  const timing = { durationMs: quick ? 700 : 4000, warmupMs: quick ? 200 : 3000 };
   const warmUp = (job: Record<string, unknown>) =>
     runLoad({ durationMs: quick ? 500 : 3000, warmupMs: 0, url: server.url(), ...job });
   const server = await RabbitServer.start(data === "tmpfs" ? { baseDir: TMPFS } : {});

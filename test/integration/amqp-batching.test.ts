@@ -1,8 +1,9 @@
 /**
  * The amqp transport's batching on a real RabbitMQ: handlers that finish together have their
  * replies and acknowledgements written in one go (a few socket writes, one multiple ack), and
- * every one of those messages is acknowledged (nothing comes back when the service goes). And the
- * publisher, which sends amqplib's frames without amqplib's publish, sends the same bytes.
+ * every one of those messages is acknowledged (nothing comes back when the service goes); one call
+ * at a time costs each side one socket write per call. And the publisher, which sends amqplib's
+ * frames without amqplib's publish, sends the same bytes.
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -92,6 +93,31 @@ test("handlers that finish together: replies and acks leave in a few writes, all
     assert.equal((await channel.checkQueue("batch")).messageCount, 0);
   } finally {
     await probe.close();
+  }
+});
+
+test("one call at a time: one socket write per call on each side, the ack with the reply", async () => {
+  const CALLS = 30;
+  const service = new TestService({ bus: Bus.connect(server.url()), name: "single" });
+  const client = Bus.connect(server.url());
+  try {
+    await service.start();
+    assert.equal(await client.request("single.ping"), "pong"); // connections and queues ready
+    const served = spy(service.bus.transport as AmqpTransport);
+    const calling = spy(client.transport as AmqpTransport);
+    for (let n = 0; n < CALLS; n++)
+      assert.equal(await client.request("single.echo", { words: `w${n}` }), `w${n}`);
+    // The client writes its request; the service its reply with the request's ack. Anything more
+    // per call (an ack, a prefetch change or a publish on its own) is a wake-up of the broker.
+    // (A heartbeat may add a write.)
+    const oneEach = (writes: number) => writes >= CALLS && writes <= CALLS + 2;
+    assert.ok(oneEach(calling.writes), `${calling.writes} client writes for ${CALLS} calls`);
+    assert.equal(served.acks, CALLS, `${served.acks} acks for ${CALLS} calls`);
+    assert.ok(oneEach(served.writes), `${served.writes} service writes for ${CALLS} calls`);
+  } finally {
+    await service.stop(1000);
+    await service.bus.close();
+    await client.close();
   }
 });
 
