@@ -28,6 +28,11 @@ export interface SaveOutcome {
   created: boolean;
   /** The revision the record has now. */
   revision: string;
+  /**
+   * The record as a read serves it (JSON text, `_revision` last), when the store made it while
+   * writing: the reply is that text, not the record encoded once more.
+   */
+  served?: string;
 }
 
 export interface StoreHandler {
@@ -37,6 +42,11 @@ export interface StoreHandler {
   readonly type: string;
   /** True for secret stores: the only handlers that may hold secret models (HostCreds). */
   readonly secret: boolean;
+  /**
+   * Writes a record: the storage service sends it validated, in its served form (declared members
+   * in declared order, defaults filled) and closed by its schema stamp, which a store keeping
+   * served texts may rely on (served-record.ts, servedOfWritten).
+   */
   save(
     type: ModelType,
     key: string,

@@ -226,16 +226,20 @@ export class StorageService extends CommissaireService {
       members,
       parsed: parsed[i],
     }));
-    const saved: Record<string, unknown>[] = [];
+    const saved: Served[] = [];
     const written = (await writeBatch(context, requests)) ?? [];
     for (const [i, request] of requests.entries()) {
-      const { record, revision, created } = written[i] ?? (await writeRecord(context, request));
-      // Not awaited: the notification leaves before the reply on the same connection, and a
-      // failure to publish is logged (the write happened either way).
+      const { record, revision, created, served } =
+        written[i] ?? (await writeRecord(context, request));
+      // Not awaited: the write is in etcd already (the guarantee a reply gives), the notification
+      // is queued on the bus connection before the reply and leaves in the same write or before
+      // it, and a failure to publish is logged (the write happened either way; failing the call
+      // would make the caller believe it did not).
       void this.notify(type, created ? "created" : "updated", record);
-      saved.push({ ...record, [REVISION_MEMBER]: revision });
+      // The text the store made while writing (the cached one), else the record encoded here.
+      saved.push(served ?? { ...record, [REVISION_MEMBER]: revision });
     }
-    return single ? saved[0] : saved;
+    return single ? answer(saved[0]!) : answerList(saved);
   }
 
   private writeContext(): WriteContext {
