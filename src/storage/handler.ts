@@ -28,11 +28,6 @@ export interface SaveOutcome {
   created: boolean;
   /** The revision the record has now. */
   revision: string;
-  /**
-   * The record as a read serves it (JSON text, `_revision` last), when the store made it while
-   * writing: the reply is that text, not the record encoded once more.
-   */
-  served?: string;
 }
 
 export interface StoreHandler {

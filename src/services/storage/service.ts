@@ -226,20 +226,20 @@ export class StorageService extends CommissaireService {
       members,
       parsed: parsed[i],
     }));
-    const saved: Served[] = [];
+    const saved: Record<string, unknown>[] = [];
     const written = (await writeBatch(context, requests)) ?? [];
     for (const [i, request] of requests.entries()) {
-      const { record, revision, created, served } =
-        written[i] ?? (await writeRecord(context, request));
+      const { record, revision, created } = written[i] ?? (await writeRecord(context, request));
       // Not awaited: the write is in etcd already (the guarantee a reply gives), the notification
       // is queued on the bus connection before the reply and leaves in the same write or before
       // it, and a failure to publish is logged (the write happened either way; failing the call
       // would make the caller believe it did not).
       void this.notify(type, created ? "created" : "updated", record);
-      // The text the store made while writing (the cached one), else the record encoded here.
-      saved.push(served ?? { ...record, [REVISION_MEMBER]: revision });
+      // An object, not the cached text: a reply of JSON text takes the bus's path for large
+      // replies (its own write, apart from the notification's), dearer for one small record.
+      saved.push({ ...record, [REVISION_MEMBER]: revision });
     }
-    return single ? answer(saved[0]!) : answerList(saved);
+    return single ? saved[0] : saved;
   }
 
   private writeContext(): WriteContext {

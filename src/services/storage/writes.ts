@@ -34,8 +34,6 @@ export interface Written {
   record: StoredRecord;
   revision: string;
   created: boolean;
-  /** The record as served (JSON text with its `_revision`), when the store made it. */
-  served?: string | undefined;
 }
 
 export interface WriteContext {

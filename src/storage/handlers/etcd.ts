@@ -166,7 +166,7 @@ export class EtcdStoreHandler implements StoreHandler {
   ): Promise<SaveOutcome> {
     const path = this.layout(type).key(key);
     // Encoded once: the text etcd stores is also, its stamp swapped for the revision, the text
-    // the cache serves and the caller's reply.
+    // the cache serves.
     const text = JSON.stringify(record);
     const result = await this.attempt(`save ${type.name} ${key}`, () =>
       this.kv.put(path, text, condition?.ifRevision),
@@ -176,7 +176,7 @@ export class EtcdStoreHandler implements StoreHandler {
     const served = servedOfWritten(text, revision);
     // In the cache before the caller hears of it: this process reads its own writes.
     this.cache.apply(path, { served }, Number(revision));
-    return { created: result.created, revision, served };
+    return { created: result.created, revision };
   }
 
   /** One etcd transaction for the batch; null when it is too large for one or names a key twice. */
@@ -211,7 +211,7 @@ export class EtcdStoreHandler implements StoreHandler {
     return puts.map((put, n) => {
       const served = servedOfWritten(put.value, result.revision);
       this.cache.apply(put.key, { served }, Number(result.revision));
-      return { created: result.created[n]!, revision: result.revision, served };
+      return { created: result.created[n]!, revision: result.revision };
     });
   }
 
