@@ -37,6 +37,11 @@ export interface StoreHandler {
   readonly type: string;
   /** True for secret stores: the only handlers that may hold secret models (HostCreds). */
   readonly secret: boolean;
+  /**
+   * Writes a record: the storage service sends it validated, in its served form (declared members
+   * in declared order, defaults filled) and closed by its schema stamp, which a store keeping
+   * served texts may rely on (served-record.ts, servedOfWritten).
+   */
   save(
     type: ModelType,
     key: string,

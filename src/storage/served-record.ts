@@ -4,7 +4,12 @@
  * make this once per write, so a read is a lookup and a list a concatenation; a record that does
  * not validate is kept with its problem, so reading it fails the way it always did.
  */
-import { type ModelType, ModelValidationError, REVISION_MEMBER } from "../models/index.js";
+import {
+  type ModelType,
+  ModelValidationError,
+  REVISION_MEMBER,
+  SCHEMA_MEMBER,
+} from "../models/index.js";
 
 export type ServedRecord =
   | { key: string; revision: string; json: string; invalid?: undefined }
@@ -41,4 +46,24 @@ export function serve(type: ModelType, key: string, text: string, revision: stri
       err instanceof ModelValidationError || err instanceof SyntaxError ? err.message : String(err);
     return { key, revision, invalid: `stored ${type.name} "${key}" is invalid: ${reason}` };
   }
+}
+
+const STAMP_KEY = `"${SCHEMA_MEMBER}":`;
+
+/**
+ * The served form of a record the service has just written, from the very text it stored: the
+ * record was validated, and is declared members in declared order (what `serve` would make of
+ * it), so the schema stamp closing the text (`,"_schema":1}`) gives way to `_revision` without a
+ * parse or an encoding of the record.
+ */
+export function servedOfWritten(storedText: string, revision: string): string {
+  const at = storedText.lastIndexOf(STAMP_KEY);
+  const stamped =
+    at > 0 &&
+    (storedText[at - 1] === "," || storedText[at - 1] === "{") &&
+    /^\d+}$/.test(storedText.slice(at + STAMP_KEY.length));
+  // Up to and including the "{" or "," before the stamp; without one, all but the closing "}".
+  let body = stamped ? storedText.slice(0, at) : storedText.slice(0, -1);
+  if (!body.endsWith("{") && !body.endsWith(",")) body += ",";
+  return `${body}"${REVISION_MEMBER}":${JSON.stringify(revision)}}`;
 }

@@ -88,6 +88,33 @@ describe("the etcd watch cache", () => {
     assert.equal(await handler.reads!.get(Host, "10.9.1.2", {}), null);
   });
 
+  test("a save's cached text is what every handler serves of it: no schema stamp, _revision last", async () => {
+    const writer = await cached();
+    const reader = await cached();
+    const record = Host.toJson(Host.parse({ address: "10.9.5.1", cpus: 3 }));
+    const saved = await writer.save(Host, "10.9.5.1", { ...record, _schema: 1 });
+    const [batch] = (await writer.saveMany!(Host, [
+      { key: "10.9.5.2", record: { ...record, address: "10.9.5.2", _schema: 1 } },
+      { key: "10.9.5.3", record: { ...record, address: "10.9.5.3", _schema: 1 } },
+    ]))!;
+    const own = (address: string) => writer.reads!.get(Host, address, {});
+    assert.deepEqual(JSON.parse((await own("10.9.5.1"))!.json!), {
+      ...record,
+      _revision: saved.revision,
+    });
+    assert.deepEqual(JSON.parse((await own("10.9.5.2"))!.json!), {
+      ...record,
+      address: "10.9.5.2",
+      _revision: batch!.revision,
+    });
+    // Another handler, from its watch, serves the very same text.
+    for (const address of ["10.9.5.1", "10.9.5.2"]) {
+      const mine = await own(address);
+      const other = await reader.reads!.get(Host, address, { minRevision: mine!.revision });
+      assert.equal(mine!.json, other!.json, address);
+    }
+  });
+
   test("min_revision: a read waits until the cache has that revision", async () => {
     const handler = await cached();
     const revision = await put("10.9.2.1", 7);

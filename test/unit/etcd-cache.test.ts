@@ -75,3 +75,15 @@ test("reach: answers once live and at the revision, or false after its bound", a
   cache.apply(key("10.0.0.7"), value("10.0.0.7", 1), 50);
   assert.equal(cache.revision, 6);
 });
+
+test("holds: a change the cache has (or has passed) is known without its value", () => {
+  const cache = new EtcdCache();
+  cache.replace([], 10);
+  cache.apply(key("10.0.0.1"), { served: '{"address":"10.0.0.1","_revision":"12"}' }, 12);
+  assert.equal(cache.holds(key("10.0.0.1"), 12), true, "its own write, whose event follows");
+  assert.equal(cache.holds(key("10.0.0.1"), 13), false);
+  assert.equal(cache.table(Host).get("10.0.0.1")?.json, '{"address":"10.0.0.1","_revision":"12"}');
+  cache.apply(key("10.0.0.1"), null, 14);
+  assert.equal(cache.holds(key("10.0.0.1"), 13), true, "behind its delete");
+  assert.equal(cache.holds("/commissaire/leases/x", 20), true, "not a record: nothing to apply");
+});

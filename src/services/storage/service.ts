@@ -230,9 +230,13 @@ export class StorageService extends CommissaireService {
     const written = (await writeBatch(context, requests)) ?? [];
     for (const [i, request] of requests.entries()) {
       const { record, revision, created } = written[i] ?? (await writeRecord(context, request));
-      // Not awaited: the notification leaves before the reply on the same connection, and a
-      // failure to publish is logged (the write happened either way).
+      // Not awaited: the write is in etcd already (the guarantee a reply gives), the notification
+      // is queued on the bus connection before the reply and leaves in the same write or before
+      // it, and a failure to publish is logged (the write happened either way; failing the call
+      // would make the caller believe it did not).
       void this.notify(type, created ? "created" : "updated", record);
+      // An object, not the cached text: a reply of JSON text takes the bus's path for large
+      // replies (its own write, apart from the notification's), dearer for one small record.
       saved.push({ ...record, [REVISION_MEMBER]: revision });
     }
     return single ? saved[0] : saved;

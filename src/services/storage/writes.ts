@@ -61,6 +61,28 @@ function stamped(record: StoredRecord): StoredRecord {
   return { ...record, [SCHEMA_MEMBER]: SCHEMA_VERSION };
 }
 
+/**
+ * A full save's record: what was sent with the stored values of the extension members it left
+ * out. Validated once: when every kept value is what the parse filled in already (the member's
+ * default, as our own writes store it), the record is what was sent, parsed before; only a real
+ * merge (stored values joining what was sent) is validated again, as a whole.
+ */
+function merged(
+  request: WriteRequest,
+  absent: readonly string[],
+  stored: StoredRecord | undefined,
+): StoredRecord {
+  const { type, sent, parsed } = request;
+  const record = type.toJson(parsed ?? type.parse(sent));
+  const kept = stored
+    ? absent.filter((m) => stored[m] !== undefined && stored[m] !== record[m])
+    : [];
+  if (kept.length === 0) return record;
+  const data = { ...sent };
+  for (const m of kept) data[m] = stored![m];
+  return type.toJson(type.parse(data));
+}
+
 export async function writeRecord(context: WriteContext, request: WriteRequest): Promise<Written> {
   const { type, key, sent, ifRevision, members } = request;
   const absent = members ? [] : type.extensions.filter((m) => sent[m] === undefined);
@@ -97,15 +119,12 @@ export async function writeRecord(context: WriteContext, request: WriteRequest):
       ifRevision === undefined ? {} : { ifRevision },
       stored?.revision ?? null,
     );
-    let data: Record<string, unknown>;
+    let record: StoredRecord;
     if (members) {
-      data = context.revive(type, stored!.record, key);
+      const data = context.revive(type, stored!.record, key);
       for (const m of members) if (sent[m] !== undefined) data[m] = sent[m];
-    } else {
-      data = { ...sent };
-      for (const m of absent) if (stored?.record[m] !== undefined) data[m] = stored.record[m];
-    }
-    const record = type.toJson(type.parse(data));
+      record = type.toJson(type.parse(data));
+    } else record = merged(request, absent, stored?.record);
     try {
       const outcome = await handler.save(type, key, stamped(record), {
         ifRevision: stored?.revision ?? NO_RECORD,
@@ -135,7 +154,8 @@ export async function writeBatch(
   const handler = context.handlerFor(requests[0]!);
   if (!handler.saveMany || requests.some((r) => context.handlerFor(r) !== handler)) return null;
   const items: { key: string; record: StoredRecord; condition?: { ifRevision: string } }[] = [];
-  for (const { type, key, sent, ifRevision, parsed } of requests) {
+  for (const request of requests) {
+    const { type, key, sent, ifRevision, parsed } = request;
     const absent = type.extensions.filter((m) => sent[m] === undefined);
     if (absent.length === 0) {
       const record = type.toJson(parsed ?? type.parse(sent));
@@ -149,9 +169,7 @@ export async function writeBatch(
     if (ifRevision !== undefined) return null;
     const stored = handler.reads?.peek(type, key);
     if (stored === undefined) return null;
-    const data = { ...sent };
-    for (const m of absent) if (stored?.record[m] !== undefined) data[m] = stored.record[m];
-    const record = type.toJson(type.parse(data));
+    const record = merged(request, absent, stored?.record);
     items.push({ key, record, condition: { ifRevision: stored?.revision ?? NO_RECORD } });
   }
   let outcomes: SaveOutcome[] | null;

@@ -9,8 +9,7 @@
  * - `live`: the watch is running. While it is not (starting, reloading, etcd unreachable), reads
  *   go to etcd: the cache never answers from data it cannot vouch for.
  */
-import { getModelType, type ModelType, REVISION_MEMBER } from "../../models/index.js";
-import type { StoredRecord } from "../handler.js";
+import { getModelType, type ModelType } from "../../models/index.js";
 import { type ServedRecord, serve } from "../served-record.js";
 import { recordOfKey } from "./etcd-layout.js";
 
@@ -68,19 +67,33 @@ export class EtcdCache {
   }
 
   /**
-   * One change at `revision` (a watch event, or our own write confirmed by etcd): a put with its
-   * value (JSON text as stored, or a record the service has validated already), or a delete
-   * (value null). Older than what the key holds: ignored.
+   * Whether a change of this key at `revision` is one the cache has already (its own write, whose
+   * watch event follows) or has passed: applying it would change nothing.
    */
-  apply(key: string, value: string | StoredRecord | null, revision: number): void {
+  holds(key: string, revision: number): boolean {
+    const where = recordOfKey(key);
+    return where === null || this.passed(where.modelName, where.id, revision);
+  }
+
+  private passed(modelName: string, id: string, revision: number): boolean {
+    const current = this.tables.get(modelName)?.get(id);
+    if (current && Number(current.revision) >= revision) return true;
+    const deleted = this.tombstones.get(`${modelName}/${id}`);
+    return deleted !== undefined && deleted >= revision;
+  }
+
+  /**
+   * One change at `revision` (a watch event, or our own write confirmed by etcd): a put with its
+   * value (JSON text as stored, or `served`: the served text of a record the service has just
+   * validated and written), or a delete (value null). Older than what the key holds: ignored.
+   */
+  apply(key: string, value: string | { served: string } | null, revision: number): void {
     const where = recordOfKey(key);
     if (!where) return;
+    if (this.passed(where.modelName, where.id, revision)) return;
     const path = `${where.modelName}/${where.id}`;
     const table = this.tables.get(where.modelName);
     const current = table?.get(where.id);
-    if (current && Number(current.revision) >= revision) return;
-    const deleted = this.tombstones.get(path);
-    if (deleted !== undefined && deleted >= revision) return;
     if (value === null) {
       table?.delete(where.id);
       if (revision > this.revision) this.tombstones.set(path, revision);
@@ -90,11 +103,7 @@ export class EtcdCache {
     const served: ServedRecord =
       typeof value === "string"
         ? serve(getModelType(where.modelName), where.id, value, String(revision))
-        : {
-            key: where.id,
-            revision: String(revision),
-            json: JSON.stringify({ ...value, [REVISION_MEMBER]: String(revision) }),
-          };
+        : { key: where.id, revision: String(revision), json: value.served };
     if (!table) this.tables.set(where.modelName, new Map([[where.id, served]]));
     else {
       // An update keeps its place; a new record may be out of key order.

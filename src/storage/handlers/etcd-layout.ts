@@ -49,9 +49,25 @@ export function idOfKey(layout: Layout, key: string): string | null {
   return id !== "" && !id.includes("/") ? id : null;
 }
 
-/** The model type and record id an etcd key holds, or null for keys that are not records. */
+/** The layouts (and their model types) by prefix: every prefix is `/commissaire/<folder>/`. */
+const BY_PREFIX = new Map<string, [string, Layout][]>();
+for (const entry of Object.entries(LAYOUTS)) {
+  const same = BY_PREFIX.get(entry[1].prefix);
+  if (same) same.push(entry);
+  else BY_PREFIX.set(entry[1].prefix, [entry]);
+}
+
+/**
+ * The model type and record id an etcd key holds, or null for keys that are not records. Called
+ * for every watch event and every write: one lookup of the key's folder, not a scan of layouts.
+ */
 export function recordOfKey(key: string): { modelName: string; id: string } | null {
-  for (const [modelName, layout] of Object.entries(LAYOUTS)) {
+  if (!key.startsWith(`${ETCD_ROOT}/`)) return null;
+  const end = key.indexOf("/", ETCD_ROOT.length + 1);
+  if (end < 0) return null;
+  const layouts = BY_PREFIX.get(key.slice(0, end + 1));
+  if (!layouts) return null;
+  for (const [modelName, layout] of layouts) {
     const id = idOfKey(layout, key);
     if (id !== null) return { modelName, id };
   }

@@ -125,7 +125,10 @@ export class EtcdWatch {
     for (const event of events) {
       const kv = event.kv as Json;
       const revision = Number(kv.mod_revision ?? 0);
-      this.cache.apply(unb64(kv.key), event.type === "DELETE" ? null : unb64(kv.value), revision);
+      const key = unb64(kv.key);
+      // Mostly this process's own writes, in the cache since etcd confirmed them: not decoded.
+      if (!this.cache.holds(key, revision))
+        this.cache.apply(key, event.type === "DELETE" ? null : unb64(kv.value), revision);
       last = Math.max(last, revision);
     }
     // Events come in revision order; a message without events is a progress notification,

@@ -28,7 +28,7 @@ import {
   StoreUnavailableError,
   type WriteCondition,
 } from "../handler.js";
-import type { ServedReads } from "../served-record.js";
+import { type ServedReads, servedOfWritten } from "../served-record.js";
 import { EtcdCache } from "./etcd-cache.js";
 import { b64, EtcdKv, MAX_TXN_PUTS, unb64 } from "./etcd-kv.js";
 import { ETCD_ROOT, etcdLayout, idOfKey } from "./etcd-layout.js";
@@ -165,13 +165,18 @@ export class EtcdStoreHandler implements StoreHandler {
     condition?: WriteCondition,
   ): Promise<SaveOutcome> {
     const path = this.layout(type).key(key);
+    // Encoded once: the text etcd stores is also, its stamp swapped for the revision, the text
+    // the cache serves.
+    const text = JSON.stringify(record);
     const result = await this.attempt(`save ${type.name} ${key}`, () =>
-      this.kv.put(path, JSON.stringify(record), condition?.ifRevision),
+      this.kv.put(path, text, condition?.ifRevision),
     );
     if (!result.succeeded) throw preconditionFailed(type, key, condition!, result.revision);
+    const revision = result.revision!;
+    const served = servedOfWritten(text, revision);
     // In the cache before the caller hears of it: this process reads its own writes.
-    this.cache.apply(path, record, Number(result.revision));
-    return { created: result.created, revision: result.revision! };
+    this.cache.apply(path, { served }, Number(revision));
+    return { created: result.created, revision };
   }
 
   /** One etcd transaction for the batch; null when it is too large for one or names a key twice. */
@@ -203,9 +208,11 @@ export class EtcdStoreHandler implements StoreHandler {
         new Error("transaction refused"),
       );
     }
-    for (const [n, put] of puts.entries())
-      this.cache.apply(put.key, items[n]!.record, Number(result.revision));
-    return items.map((_, n) => ({ created: result.created[n]!, revision: result.revision }));
+    return puts.map((put, n) => {
+      const served = servedOfWritten(put.value, result.revision);
+      this.cache.apply(put.key, { served }, Number(result.revision));
+      return { created: result.created[n]!, revision: result.revision };
+    });
   }
 
   async get(type: ModelType, key: string): Promise<Stored | null> {
