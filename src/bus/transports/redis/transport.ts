@@ -21,6 +21,7 @@ import {
   type Transport,
   type TransportEvents,
 } from "../../transport.js";
+import { AwaitedReplies } from "./awaited-replies.js";
 import { closeConnection, DISCONNECT_TIMEOUT_MS, delay } from "./connection.js";
 import { RedisConsumer } from "./consumer.js";
 import {
@@ -93,6 +94,8 @@ export class RedisTransport implements Transport {
   private reboundDone: (() => void) | null = null;
   /** Publishes routed in JavaScript because a stored regex was outside the Lua script's subset. */
   fallbackRoutes = 0;
+  /** Requests held by our consumers whose replies acknowledge them (awaited-replies.ts). */
+  readonly replies = new AwaitedReplies();
   /** Chunks that large replies are written in, reused (byte-chunks.ts). */
   readonly chunks = new ChunkPool();
   /** Sweeps for dead owners completed by this transport (tests wait on it). */
@@ -170,6 +173,10 @@ export class RedisTransport implements Transport {
 
   reportError(error: Error): void {
     if (!this.closed) this.options.onError?.(error);
+  }
+
+  listenForUnrungPushes(consumer: RedisConsumer): void {
+    if (this.consumers.has(consumer)) this.wakeUps.add(consumer);
   }
 
   reserve(count: number): number {
@@ -306,8 +313,20 @@ export class RedisTransport implements Transport {
     }
     const raw = encodeEnvelope(envelope);
     if (exchange === "") {
-      // Straight to a queue: a reply. Its list expires if nobody takes it (the caller died).
-      await this.command.pushReply(priorityKey(routingKey, priority), raw, this.replyTtlMs);
+      // Straight to a queue: a reply. Its list expires if nobody takes it (the caller died). The
+      // request it answers, if one of ours holds it, is acknowledged in the same step.
+      const list = priorityKey(routingKey, priority);
+      const answered = this.replies.claim(routingKey, envelope.properties.correlation_id);
+      if (answered) {
+        await this.command.pushReplyAndAck(
+          list,
+          inFlightKey(this.owner),
+          raw,
+          this.replyTtlMs,
+          answered.tag,
+        );
+        answered.settle();
+      } else await this.command.pushReply(list, raw, this.replyTtlMs);
       return { routed: true, queues: 1 };
     }
     const suffix = priorityKey("", priority);
