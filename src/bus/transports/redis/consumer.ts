@@ -56,6 +56,8 @@ export class RedisConsumer implements Consumer {
   private readonly blocking: ScriptedRedis;
   /** A wait on the bells (with its take) is out. */
   private waiting = false;
+  /** The waiting connection's CLIENT ID (a stop ends its wait with CLIENT UNBLOCK). */
+  private blockingId: number | null = null;
   /** A look after a quiet wait found messages: someone pushes without ringing. */
   private unrung = false;
   private readonly held = new Map<string, Held>();
@@ -78,6 +80,13 @@ export class RedisConsumer implements Consumer {
     this.keys = consumeKeys(queues);
     this.bells = queues.map(bellKey);
     this.blocking = host.newBlockingConnection();
+    this.blocking.on("ready", () => {
+      this.blockingId = null;
+      this.blocking.client("ID").then(
+        (id) => (this.blockingId = Number(id)),
+        () => undefined,
+      );
+    });
     this.done = this.loop();
   }
 
@@ -289,9 +298,11 @@ export class RedisConsumer implements Consumer {
     if (!this.stopped) {
       this.stopped = true;
       this.freed();
+      // A wait ends at once (its take still runs; what it takes goes straight back).
+      if (this.waiting && this.blockingId !== null)
+        await this.host.command.client("UNBLOCK", this.blockingId).catch(() => undefined);
     }
-    // A wait ends within blockSeconds (its take's messages go back); a Redis that is gone is
-    // the transport's close deadline's business.
+    // A Redis that is gone is the transport's close deadline's business.
     let finished = false;
     await Promise.race([
       this.done.then(() => (finished = true)),

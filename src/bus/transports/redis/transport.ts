@@ -39,6 +39,7 @@ import {
 import { restoreExpired } from "./kombu-restore.js";
 import { pushLargeReply } from "./large-reply.js";
 import { RedisListener } from "./listener.js";
+import { QuietReplies } from "./quiet-replies.js";
 import { type ScriptedRedis, TAKE_COMMAND, withScripts } from "./scripts.js";
 import { parseRedisUri } from "./uri.js";
 import { enableListKeyspaceEvents, WakeUps } from "./wake-ups.js";
@@ -96,6 +97,8 @@ export class RedisTransport implements Transport {
   fallbackRoutes = 0;
   /** Requests held by our consumers whose replies acknowledge them (awaited-replies.ts). */
   readonly replies = new AwaitedReplies();
+  /** Replies written without an answer from Redis (quiet-replies.ts). */
+  readonly quietReplies: QuietReplies;
   /** Chunks that large replies are written in, reused (byte-chunks.ts). */
   readonly chunks = new ChunkPool();
   /** Sweeps for dead owners completed by this transport (tests wait on it). */
@@ -123,6 +126,7 @@ export class RedisTransport implements Transport {
       enableAutoPipelining: true,
       autoPipeliningIgnoredCommands: [TAKE_COMMAND],
     });
+    this.quietReplies = new QuietReplies(this.command, (e) => this.reportError(e));
     this.command.on("ready", () => void this.onReady());
     this.command.on("close", () => this.connectionLost());
     const db = Number(new URL(this.url).pathname.slice(1) || 0);
@@ -198,6 +202,7 @@ export class RedisTransport implements Transport {
   }
 
   private connectionLost(): void {
+    this.quietReplies.lost();
     if (this.closed) return;
     // A command sent before the loss may be replayed after the reconnect, before onReady is done:
     // its "no route" must already count as part of the reconnect.
@@ -217,6 +222,7 @@ export class RedisTransport implements Transport {
     if (reconnect) this.reconnectedAt = Date.now();
     try {
       await enableListKeyspaceEvents(this.command);
+      await this.quietReplies.probe();
       await this.heartbeat();
       if (reconnect) {
         await Promise.all([...this.declared.values()].map((spec) => this.writeBindings(spec)));
@@ -234,11 +240,13 @@ export class RedisTransport implements Transport {
 
   /** Refreshes our liveness key; if we had been taken for dead, declares our queues again. */
   private async heartbeat(): Promise<void> {
+    const confirm = this.quietReplies.mark();
     const [, added] = (await this.command
       .multi()
       .set(aliveKey(this.owner), "1", "PX", this.livenessTtlMs)
       .sadd(OWNERS, this.owner)
       .exec()) as [[Error | null, unknown], [Error | null, number]];
+    confirm();
     if (added?.[1] === 1 && this.registered) {
       this.reportError(
         new Error("this process was taken for dead (stalled?); queues declared again"),
@@ -318,13 +326,13 @@ export class RedisTransport implements Transport {
       const list = priorityKey(routingKey, priority);
       const answered = this.replies.claim(routingKey, envelope.properties.correlation_id);
       if (answered) {
-        await this.command.pushReplyAndAck(
-          list,
-          inFlightKey(this.owner),
-          raw,
-          this.replyTtlMs,
-          answered.tag,
-        );
+        // Small replies go without an answer from Redis (each answer was a wake-up of this process).
+        const flight = inFlightKey(this.owner);
+        const quiet =
+          typeof raw === "string" &&
+          this.quietReplies.write(list, flight, raw, this.replyTtlMs, answered.tag);
+        if (!quiet)
+          await this.command.pushReplyAndAck(list, flight, raw, this.replyTtlMs, answered.tag);
         answered.settle();
       } else await this.command.pushReply(list, raw, this.replyTtlMs);
       return { routed: true, queues: 1 };

@@ -1,0 +1,176 @@
+/**
+ * The per-request cost of a quiet service on Redis: an idle consumer waits on its queue's bell
+ * with the take queued behind (one read per request), a reply acknowledges its request in the
+ * same script, written without an answer from Redis (and sent again if the connection drops
+ * before Redis had it). Pushes that ring no bell (kombu's) are still found.
+ */
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { Redis } from "ioredis";
+import { Bus } from "../../src/bus/bus.js";
+import { makeEnvelope } from "../../src/bus/envelope.js";
+import type { Delivery } from "../../src/bus/transport.js";
+import type { ScriptedRedis } from "../../src/bus/transports/redis/scripts.js";
+import { RedisTransport } from "../../src/bus/transports/redis/transport.js";
+import { CommissaireService } from "../../src/service/service.js";
+import { waitFor } from "../../src/testing/index.js";
+import { RedisServer } from "../helpers/servers.js";
+
+class Echo extends CommissaireService {
+  readonly name = "bells";
+  on_echo(params: unknown): unknown {
+    return params;
+  }
+}
+
+/** A transport whose consumers' connections can be watched. */
+class WatchedTransport extends RedisTransport {
+  readonly blocking: ScriptedRedis[] = [];
+  override newBlockingConnection(): ScriptedRedis {
+    const connection = super.newBlockingConnection();
+    this.blocking.push(connection);
+    return connection;
+  }
+}
+
+let redis: RedisServer;
+before(async () => {
+  redis = await RedisServer.start();
+});
+after(async () => {
+  await redis.destroy();
+});
+
+test("one request in flight: the service reads its Redis sockets once per request", async () => {
+  const transport = new WatchedTransport(redis.url(1));
+  const service = new Echo({ bus: new Bus(transport) });
+  await service.start();
+  const caller = Bus.connect(redis.url(1));
+  const admin = new Redis(redis.url(1));
+  try {
+    await caller.request("bells.echo", { warm: true });
+    await waitFor(() => transport.quietReplies.unconfirmed === 0, { what: "heartbeat" });
+    let reads = 0;
+    const count = () => (reads += 1);
+    const sockets = [transport.command, ...transport.blocking].map((c) => c.stream);
+    for (const s of sockets) s.on("data", count);
+    const quiet = transport.quietReplies.written;
+    const requests = 50;
+    for (let i = 0; i < requests; i++) await caller.request("bells.echo", { i });
+    for (const s of sockets) s.off("data", count);
+    // Before: a ping, the take's answer, the reply's and the ack's answers (about four).
+    assert.ok(reads / requests < 1.5, `${reads / requests} reads per request`);
+    // Every reply acknowledged its request in the same script, without an answer.
+    assert.equal(transport.quietReplies.written - quiet, requests);
+    assert.equal(await admin.hlen(`_commissaire.inflight.${transport.owner}`), 0);
+    // Nobody pings it or reports its own pushes: only kombu's priority lists are listened to.
+    const channels = (await admin.call("PUBSUB", "CHANNELS")) as string[];
+    assert.ok(!channels.includes("_commissaire.wake.bells"), channels.join());
+    assert.ok(!channels.includes("__keyspace@1__:bells"), channels.join());
+    assert.ok(channels.includes("__keyspace@1__:bells\x06\x163"), channels.join());
+  } finally {
+    admin.disconnect();
+    await caller.close();
+    await service.stop(1000);
+    await service.bus.close();
+  }
+});
+
+test("a reply written without an answer is sent again when the connection drops first", async () => {
+  const transport = new RedisTransport(redis.url(2));
+  const admin = new Redis(redis.url(2));
+  try {
+    await transport.ping();
+    const id = Number(await transport.command.client("ID"));
+    await transport.command.hset("_test.inflight", "7", "x");
+    // Redis holds writes back: the reply stays in the connection's input (behind the first
+    // write held), then goes with the connection.
+    await admin.call("CLIENT", "PAUSE", "10000", "WRITE");
+    try {
+      await waitFor(() =>
+        transport.quietReplies.write("_test.replies", "_test.inflight", "reply", 60_000, "7"),
+      );
+      transport.quietReplies.mark(); // hands it to the socket
+      const list = async () => (await admin.call("CLIENT", "LIST", "ID", String(id))) as string;
+      await waitFor(async () => /flags=\w*b.* qbuf=[1-9]/.test(await list()), {
+        what: "the reply waiting in Redis",
+      }).catch(async (e) => {
+        throw new Error(`${e}: ${await list()}`);
+      });
+      await admin.call("CLIENT", "KILL", "ID", String(id));
+    } finally {
+      await admin.call("CLIENT", "UNPAUSE");
+    }
+    await waitFor(async () => (await admin.llen("_test.replies")) === 1, { what: "the reply" });
+    assert.deepEqual(await admin.lrange("_test.replies", 0, -1), ["reply"]);
+    assert.equal(await admin.hexists("_test.inflight", "7"), 0);
+  } finally {
+    admin.disconnect();
+    await transport.close();
+  }
+});
+
+test("a take that stops short rings the bell for the other consumers", async () => {
+  // Looks every 30 s only: the second message can reach B within the deadline by the bell alone.
+  const a = new RedisTransport(redis.url(3), { blockSeconds: 30 });
+  const b = new RedisTransport(redis.url(3), { blockSeconds: 30 });
+  const publisher = new RedisTransport(redis.url(3));
+  const byA: Delivery[] = [];
+  const byB: Delivery[] = [];
+  const spec = { name: "short", bindings: [{ exchange: "x", routingKey: "short" }] };
+  try {
+    for (const t of [a, b, publisher]) await t.declareQueue(spec);
+    const consumerA = a.consume(["short"], (d) => byA.push(d), { prefetch: 1, noAck: false });
+    // Both pushed before A takes (its first look), so one take sees both and has room for one.
+    const push = (i: number) =>
+      publisher.publish(
+        "x",
+        "short",
+        makeEnvelope({ payload: JSON.stringify({ i }), exchange: "x", routingKey: "short" }),
+      );
+    await push(1);
+    await push(2);
+    await waitFor(() => byA.length === 1, { what: "A's take" });
+    const consumerB = b.consume(["short"], (d) => byB.push(d), { prefetch: 1, noAck: false });
+    await waitFor(() => byB.length === 1, { what: "B woken by the bell A rang" });
+    await consumerA.ack(byA[0]!);
+    await consumerB.ack(byB[0]!);
+    await consumerA.stop();
+    await consumerB.stop();
+  } finally {
+    for (const t of [a, b, publisher]) await t.close();
+  }
+});
+
+test("a push that rings no bell is found, and from then on its keyspace event wakes us", async () => {
+  const transport = new RedisTransport(redis.url(4), { blockSeconds: 0.3 });
+  const admin = new Redis(redis.url(4));
+  const got: Delivery[] = [];
+  try {
+    await transport.declareQueue({ name: "plain", bindings: [] });
+    const consumer = transport.consume(["plain"], (d) => got.push(d), {
+      prefetch: 4,
+      noAck: false,
+    });
+    const envelope = (i: number) =>
+      JSON.stringify(
+        makeEnvelope({ payload: JSON.stringify({ i }), exchange: "", routingKey: "plain" }),
+      );
+    await waitFor(async () => ((await admin.call("PUBSUB", "CHANNELS")) as string[]).length > 0);
+    // As kombu pushes: no bell, no ping.
+    await admin.lpush("plain", envelope(1));
+    await waitFor(() => got.length === 1, { what: "the look after the wait" });
+    await waitFor(
+      async () =>
+        ((await admin.call("PUBSUB", "CHANNELS")) as string[]).includes("__keyspace@4__:plain"),
+      { what: "listening to the list's keyspace events" },
+    );
+    await admin.lpush("plain", envelope(2));
+    await waitFor(() => got.length === 2, { what: "the second push" });
+    for (const d of got) await consumer.ack(d);
+    await consumer.stop();
+  } finally {
+    admin.disconnect();
+    await transport.close();
+  }
+});
