@@ -122,8 +122,8 @@ export class RedisConsumer implements Consumer {
 
   /**
    * Room was freed: a take that stopped short for lack of room or budget takes again. One that
-   * emptied the lists does not: the next push pings us. (Taking again after every answer cost two
-   * empty round trips per request with one in flight.)
+   * emptied the lists does not: the next push rings its bell. (Taking again after every answer
+   * cost two empty round trips per request with one in flight.)
    */
   private freed(): void {
     const w = this.capacityWaiter;

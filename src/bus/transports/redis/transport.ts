@@ -326,7 +326,7 @@ export class RedisTransport implements Transport {
       const list = priorityKey(routingKey, priority);
       const answered = this.replies.claim(routingKey, envelope.properties.correlation_id);
       if (answered) {
-        // Small replies go without an answer from Redis (each answer was a wake-up of this process).
+        // Small replies go without an answer from Redis (each answer woke this process).
         const flight = inFlightKey(this.owner);
         const quiet =
           typeof raw === "string" &&
@@ -420,12 +420,13 @@ export class RedisTransport implements Transport {
       if (spec.autoDelete || spec.exclusive)
         await this.deleteQueue(spec).catch((e) => this.reportError(e));
     }
+    const confirm = this.quietReplies.mark();
     await this.command
       .multi()
       .del(aliveKey(this.owner), inFlightKey(this.owner), autoDeleteKey(this.owner))
       .srem(OWNERS, this.owner)
       .exec()
-      .catch((e) => this.reportError(e));
+      .then(confirm, (e) => this.reportError(e));
     this.closed = true;
     await this.wakeUps.close();
     await closeConnection(this.command);
