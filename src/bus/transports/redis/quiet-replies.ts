@@ -16,14 +16,14 @@ const REPLY_AND_ACK_LUA =
   "redis.call('LPUSH', KEYS[1], ARGV[1]) redis.call('PEXPIRE', KEYS[1], ARGV[2]) redis.call('HDEL', KEYS[2], ARGV[3]) return 1";
 const SKIP_NEXT_ANSWER = "*3\r\n$6\r\nCLIENT\r\n$5\r\nREPLY\r\n$4\r\nSKIP\r\n";
 /** Larger replies, or more unconfirmed bytes than this, take the ordinary path. */
-const MAX_REPLY_BYTES = 64 * 1024;
+export const QUIET_REPLY_MAX_BYTES = 64 * 1024;
 const MAX_PENDING_BYTES = 4 * 1024 * 1024;
 
 interface Pending {
   seq: number;
   list: string;
   inFlight: string;
-  raw: string;
+  raw: string | Buffer;
   ttlMs: number;
   tag: string;
   bytes: number;
@@ -37,7 +37,7 @@ const bulk = (value: string | number): string => {
 export class QuietReplies {
   private pending: Pending[] = [];
   /** Written in this turn, not yet handed to the socket. */
-  private out: string[] = [];
+  private out: Buffer[] = [];
   private pendingBytes = 0;
   private seq = 0;
   private usable = false;
@@ -60,14 +60,19 @@ export class QuietReplies {
   }
 
   /** Writes the reply and its acknowledgement without an answer; false: use the ordinary path. */
-  write(list: string, inFlight: string, raw: string, ttlMs: number, tag: string): boolean {
+  write(list: string, inFlight: string, raw: string | Buffer, ttlMs: number, tag: string): boolean {
     const stream = this.redis.stream;
     if (!this.usable || this.redis.status !== "ready" || !stream?.writable) return false;
     const bytes = Buffer.byteLength(raw);
-    if (bytes > MAX_REPLY_BYTES || this.pendingBytes + bytes > MAX_PENDING_BYTES) return false;
-    const command = `*8\r\n${bulk("EVAL")}${bulk(REPLY_AND_ACK_LUA)}${bulk(2)}${bulk(list)}${bulk(inFlight)}$${bytes}\r\n${raw}\r\n${bulk(ttlMs)}${bulk(tag)}`;
-    this.out.push(SKIP_NEXT_ANSWER + command);
-    if (this.out.length === 1) process.nextTick(() => this.flush());
+    if (bytes > QUIET_REPLY_MAX_BYTES || this.pendingBytes + bytes > MAX_PENDING_BYTES)
+      return false;
+    const head = `${SKIP_NEXT_ANSWER}*8\r\n${bulk("EVAL")}${bulk(REPLY_AND_ACK_LUA)}${bulk(2)}${bulk(list)}${bulk(inFlight)}$${bytes}\r\n`;
+    this.out.push(
+      Buffer.from(head),
+      Buffer.from(raw),
+      Buffer.from(`\r\n${bulk(ttlMs)}${bulk(tag)}`),
+    );
+    if (this.out.length === 3) process.nextTick(() => this.flush());
     this.seq += 1;
     this.pending.push({ seq: this.seq, list, inFlight, raw, ttlMs, tag, bytes });
     this.pendingBytes += bytes;
@@ -77,7 +82,7 @@ export class QuietReplies {
 
   private flush(): void {
     if (this.out.length === 0) return;
-    const data = this.out.join("");
+    const data = Buffer.concat(this.out);
     this.out = [];
     // A socket that closed meanwhile: lost() sends them again.
     const stream = this.redis.stream;

@@ -284,6 +284,8 @@ return 1
 
 /** The SHA1 Redis knows PUSH_REPLY by (EVALSHA). */
 export const PUSH_REPLY_SHA = createHash("sha1").update(PUSH_REPLY).digest("hex");
+/** The SHA1 Redis knows PUSH_REPLY_AND_ACK by (EVALSHA). */
+export const PUSH_REPLY_AND_ACK_SHA = createHash("sha1").update(PUSH_REPLY_AND_ACK).digest("hex");
 
 /**
  * Put an unacked message back, atomically with removing its record, but only if the record is still

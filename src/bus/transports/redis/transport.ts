@@ -37,9 +37,9 @@ import {
   priorityKey,
 } from "./keys.js";
 import { restoreExpired } from "./kombu-restore.js";
-import { pushLargeReply } from "./large-reply.js";
+import { envelopeBuffer, pushLargeReply } from "./large-reply.js";
 import { RedisListener } from "./listener.js";
-import { QuietReplies } from "./quiet-replies.js";
+import { QUIET_REPLY_MAX_BYTES, QuietReplies } from "./quiet-replies.js";
 import { type ScriptedRedis, TAKE_COMMAND, withScripts } from "./scripts.js";
 import { parseRedisUri } from "./uri.js";
 import { enableListKeyspaceEvents, WakeUps } from "./wake-ups.js";
@@ -315,8 +315,24 @@ export class RedisTransport implements Transport {
     const priority = envelope.properties.priority ?? 0;
     const large = exchange === "" ? envelopeBytes(envelope) : undefined;
     if (large) {
+      // A reply built from pieces (records' JSON from a cache): acknowledges its request too, and
+      // a small one goes without an answer from Redis, as below.
       const list = priorityKey(routingKey, priority);
-      await pushLargeReply(this.command, list, large, this.replyTtlMs, this.chunks);
+      const answered = this.replies.claim(routingKey, envelope.properties.correlation_id);
+      const ack = answered && { inFlight: inFlightKey(this.owner), tag: answered.tag };
+      const quiet =
+        ack &&
+        large.size <= QUIET_REPLY_MAX_BYTES &&
+        this.quietReplies.write(
+          list,
+          ack.inFlight,
+          envelopeBuffer(large),
+          this.replyTtlMs,
+          ack.tag,
+        );
+      if (!quiet)
+        await pushLargeReply(this.command, list, large, this.replyTtlMs, this.chunks, ack);
+      answered?.settle();
       return { routed: true, queues: 1 };
     }
     const raw = encodeEnvelope(envelope);
