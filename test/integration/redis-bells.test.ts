@@ -9,17 +9,29 @@ import { after, before, test } from "node:test";
 import { Redis } from "ioredis";
 import { Bus } from "../../src/bus/bus.js";
 import { makeEnvelope } from "../../src/bus/envelope.js";
+import { EncodedJson } from "../../src/bus/jsonrpc.js";
 import type { Delivery } from "../../src/bus/transport.js";
 import type { ScriptedRedis } from "../../src/bus/transports/redis/scripts.js";
 import { RedisTransport } from "../../src/bus/transports/redis/transport.js";
+import type { MessageContext } from "../../src/service/context.js";
 import { CommissaireService } from "../../src/service/service.js";
 import { waitFor } from "../../src/testing/index.js";
 import { RedisServer } from "../helpers/servers.js";
+
+/** Released by the test: handlers that answered early keep working until then. */
+let release: () => void = () => undefined;
 
 class Echo extends CommissaireService {
   readonly name = "bells";
   on_echo(params: unknown): unknown {
     return params;
+  }
+
+  /** Answers at once (text, or JSON pieces as storage's cache gives) and works on. */
+  async on_early(params: { kind: string; size: number }, context: MessageContext): Promise<void> {
+    const text = JSON.stringify("x".repeat(params.size));
+    await context.respond(params.kind === "pieces" ? new EncodedJson(["[", text, "]"]) : text);
+    await new Promise<void>((resolve) => (release = resolve));
   }
 }
 
@@ -69,6 +81,36 @@ test("one request in flight: the service reads its Redis sockets once per reques
     assert.ok(!channels.includes("__keyspace@1__:bells"), channels.join());
     assert.ok(channels.includes("__keyspace@1__:bells\x06\x163"), channels.join());
   } finally {
+    admin.disconnect();
+    await caller.close();
+    await service.stop(1000);
+    await service.bus.close();
+  }
+});
+
+test("a reply acknowledges its request: answered early, a request is no longer in flight", async () => {
+  const transport = new RedisTransport(redis.url(5));
+  const service = new Echo({ bus: new Bus(transport) });
+  await service.start();
+  const caller = Bus.connect(redis.url(5));
+  const admin = new Redis(redis.url(5));
+  const flight = `_commissaire.inflight.${transport.owner}`;
+  try {
+    // Text and small pieces without an answer from Redis; large pieces pre-encoded, answered.
+    for (const [kind, size] of [
+      ["text", 10],
+      ["pieces", 10],
+      ["pieces", 200_000],
+    ] as const) {
+      const quiet = transport.quietReplies.written;
+      await caller.request("bells.early", { kind, size });
+      // The handler still runs (its own acknowledgement is yet to come): the reply did it.
+      assert.equal(await admin.hlen(flight), 0, `${kind} ${size}`);
+      assert.equal(transport.quietReplies.written - quiet, size < 1000 ? 1 : 0);
+      release();
+    }
+  } finally {
+    release();
     admin.disconnect();
     await caller.close();
     await service.stop(1000);
