@@ -59,7 +59,7 @@ export interface ReplyAck {
 }
 
 /** The whole envelope in one buffer (a small one, or the ordinary way after NOSCRIPT). */
-export function envelopeBuffer(envelope: EnvelopeBytes): Buffer {
+function envelopeBuffer(envelope: EnvelopeBytes): Buffer {
   const whole = new ByteChunks();
   envelope.writeTo(whole);
   return Buffer.concat(whole.finish());

@@ -37,9 +37,8 @@ import {
   priorityKey,
 } from "./keys.js";
 import { restoreExpired } from "./kombu-restore.js";
-import { envelopeBuffer, pushLargeReply } from "./large-reply.js";
+import { pushLargeReply } from "./large-reply.js";
 import { RedisListener } from "./listener.js";
-import { QUIET_REPLY_MAX_BYTES, QuietReplies } from "./quiet-replies.js";
 import { type ScriptedRedis, TAKE_COMMAND, withScripts } from "./scripts.js";
 import { parseRedisUri } from "./uri.js";
 import { enableListKeyspaceEvents, WakeUps } from "./wake-ups.js";
@@ -97,8 +96,6 @@ export class RedisTransport implements Transport {
   fallbackRoutes = 0;
   /** Requests held by our consumers whose replies acknowledge them (awaited-replies.ts). */
   readonly replies = new AwaitedReplies();
-  /** Replies written without an answer from Redis (quiet-replies.ts). */
-  readonly quietReplies: QuietReplies;
   /** Chunks that large replies are written in, reused (byte-chunks.ts). */
   readonly chunks = new ChunkPool();
   /** Sweeps for dead owners completed by this transport (tests wait on it). */
@@ -126,7 +123,6 @@ export class RedisTransport implements Transport {
       enableAutoPipelining: true,
       autoPipeliningIgnoredCommands: [TAKE_COMMAND],
     });
-    this.quietReplies = new QuietReplies(this.command, (e) => this.reportError(e));
     this.command.on("ready", () => void this.onReady());
     this.command.on("close", () => this.connectionLost());
     const db = Number(new URL(this.url).pathname.slice(1) || 0);
@@ -202,7 +198,6 @@ export class RedisTransport implements Transport {
   }
 
   private connectionLost(): void {
-    this.quietReplies.lost();
     if (this.closed) return;
     // A command sent before the loss may be replayed after the reconnect, before onReady is done:
     // its "no route" must already count as part of the reconnect.
@@ -222,7 +217,6 @@ export class RedisTransport implements Transport {
     if (reconnect) this.reconnectedAt = Date.now();
     try {
       await enableListKeyspaceEvents(this.command);
-      await this.quietReplies.probe();
       await this.heartbeat();
       if (reconnect) {
         await Promise.all([...this.declared.values()].map((spec) => this.writeBindings(spec)));
@@ -240,13 +234,11 @@ export class RedisTransport implements Transport {
 
   /** Refreshes our liveness key; if we had been taken for dead, declares our queues again. */
   private async heartbeat(): Promise<void> {
-    const confirm = this.quietReplies.mark();
     const [, added] = (await this.command
       .multi()
       .set(aliveKey(this.owner), "1", "PX", this.livenessTtlMs)
       .sadd(OWNERS, this.owner)
       .exec()) as [[Error | null, unknown], [Error | null, number]];
-    confirm();
     if (added?.[1] === 1 && this.registered) {
       this.reportError(
         new Error("this process was taken for dead (stalled?); queues declared again"),
@@ -315,23 +307,11 @@ export class RedisTransport implements Transport {
     const priority = envelope.properties.priority ?? 0;
     const large = exchange === "" ? envelopeBytes(envelope) : undefined;
     if (large) {
-      // A reply built from pieces (records' JSON from a cache): acknowledges its request too, and
-      // a small one goes without an answer from Redis, as below.
+      // A reply built from pieces (records' JSON from a cache): acknowledges its request too.
       const list = priorityKey(routingKey, priority);
       const answered = this.replies.claim(routingKey, envelope.properties.correlation_id);
       const ack = answered && { inFlight: inFlightKey(this.owner), tag: answered.tag };
-      const quiet =
-        ack &&
-        large.size <= QUIET_REPLY_MAX_BYTES &&
-        this.quietReplies.write(
-          list,
-          ack.inFlight,
-          envelopeBuffer(large),
-          this.replyTtlMs,
-          ack.tag,
-        );
-      if (!quiet)
-        await pushLargeReply(this.command, list, large, this.replyTtlMs, this.chunks, ack);
+      await pushLargeReply(this.command, list, large, this.replyTtlMs, this.chunks, ack);
       answered?.settle();
       return { routed: true, queues: 1 };
     }
@@ -342,13 +322,8 @@ export class RedisTransport implements Transport {
       const list = priorityKey(routingKey, priority);
       const answered = this.replies.claim(routingKey, envelope.properties.correlation_id);
       if (answered) {
-        // Small replies go without an answer from Redis (each answer woke this process).
         const flight = inFlightKey(this.owner);
-        const quiet =
-          typeof raw === "string" &&
-          this.quietReplies.write(list, flight, raw, this.replyTtlMs, answered.tag);
-        if (!quiet)
-          await this.command.pushReplyAndAck(list, flight, raw, this.replyTtlMs, answered.tag);
+        await this.command.pushReplyAndAck(list, flight, raw, this.replyTtlMs, answered.tag);
         answered.settle();
       } else await this.command.pushReply(list, raw, this.replyTtlMs);
       return { routed: true, queues: 1 };
@@ -436,13 +411,12 @@ export class RedisTransport implements Transport {
       if (spec.autoDelete || spec.exclusive)
         await this.deleteQueue(spec).catch((e) => this.reportError(e));
     }
-    const confirm = this.quietReplies.mark();
     await this.command
       .multi()
       .del(aliveKey(this.owner), inFlightKey(this.owner), autoDeleteKey(this.owner))
       .srem(OWNERS, this.owner)
       .exec()
-      .then(confirm, (e) => this.reportError(e));
+      .catch((e) => this.reportError(e));
     this.closed = true;
     await this.wakeUps.close();
     await closeConnection(this.command);
