@@ -4,8 +4,9 @@
  * and 16 in flight with 1 and 2 storage processes; service CPU per get at 1 and 64 in flight; and
  * the watch delay between two storage instances (bench/storage-watch-delay.ts).
  *
- * Alone: `node dist/bench/storage.js [--quick] [--profile DIR]` (DIR: the storage processes run
- * with `--cpu-prof` into it).
+ * Alone: `node dist/bench/storage.js [--quick] [--profile DIR] [--get-cpu N]` (DIR: the storage
+ * processes run with `--cpu-prof` into it; `--get-cpu N`: only the rows of CPU per get at 1 and 64
+ * in flight, N times over, for comparing two builds back to back).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -111,12 +112,82 @@ async function seedHosts(bus: Bus): Promise<void> {
     );
 }
 
+function storageConfig(dir: string, redis: RedisServer, etcd: EtcdServer): string {
+  const config = join(dir, "storage.conf");
+  writeFileSync(
+    config,
+    JSON.stringify({
+      bus_uri: redis.url(6),
+      storage_handlers: [{ type: "etcd", server_url: etcd.url }, { type: "secret_memory" }],
+    }),
+  );
+  return config;
+}
+
+/**
+ * Item 1 of issue 20: CPU per get at 1 in flight against 64 in flight, one process. Warm-up loads
+ * first, at 1 and 16 in flight (a consumer that sleeps between requests runs code that one kept
+ * busy does not): measured straight after the seeding, the first load paid for compiling the get
+ * path and for the seeding's leftovers (watch events, garbage), twice the CPU.
+ */
+async function getCpuPair(
+  url: string,
+  storage: Proc[],
+  timing: Timing,
+): Promise<[StorageRow, StorageRow]> {
+  for (const concurrency of [1, 16]) await runLoad({ ...timing, kind: "get", url, concurrency });
+  const cpu1 = await measureRow(
+    "storage get",
+    { kind: "get", url, concurrency: 1 },
+    storage,
+    timing,
+  );
+  const cpu64 = await measureRow(
+    "storage get",
+    { kind: "get", url, concurrency: 64 },
+    storage,
+    timing,
+  );
+  cpu1.ratio = "CPU/get x1";
+  cpu64.ratio = `CPU/get x1 = ${fmt(cpu1.serviceCpuUsPerOp! / cpu64.serviceCpuUsPerOp!)} x64`;
+  cpu64.target = "CPU/get x1 <= 1.5 x64";
+  return [cpu1, cpu64];
+}
+
+/** Only the CPU-per-get pair, `times` over, on one storage process. */
+async function getCpuRows(
+  redis: RedisServer,
+  etcd: EtcdServer,
+  times: number,
+  quick: boolean,
+): Promise<{ rows: StorageRow[]; notes: string[] }> {
+  const timing: Timing = quick
+    ? { durationMs: 700, warmupMs: 200 }
+    : { durationMs: 3000, warmupMs: 700 };
+  const dir = mkdtempSync(join(tmpdir(), "commissaire-bench-storage-"));
+  const rows: StorageRow[] = [];
+  let storage: Proc | undefined;
+  try {
+    storage = await startStorage(storageConfig(dir, redis, etcd), undefined);
+    const seed = Bus.connect(redis.url(6));
+    await seedHosts(seed);
+    await seed.close();
+    for (let i = 0; i < times; i++)
+      rows.push(...(await getCpuPair(redis.url(6), [storage], timing)));
+  } finally {
+    await storage?.stop().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return { rows, notes: [] };
+}
+
 /** The storage rows and notes, on servers the caller started (or its own when alone). */
 export async function storageBench(
   redis: RedisServer,
   etcd: EtcdServer,
-  options: { quick: boolean; profileDir?: string },
+  options: { quick: boolean; profileDir?: string; getCpuOnly?: number },
 ): Promise<{ rows: StorageRow[]; notes: string[] }> {
+  if (options.getCpuOnly) return getCpuRows(redis, etcd, options.getCpuOnly, options.quick);
   const timing: Timing = options.quick
     ? { durationMs: 700, warmupMs: 200 }
     : { durationMs: 3000, warmupMs: 700 };
@@ -153,14 +224,7 @@ export async function storageBench(
         rows.push(row);
       }
 
-    const config = join(configDir, "storage.conf");
-    writeFileSync(
-      config,
-      JSON.stringify({
-        bus_uri: redis.url(6),
-        storage_handlers: [{ type: "etcd", server_url: etcd.url }, { type: "secret_memory" }],
-      }),
-    );
+    const config = storageConfig(configDir, redis, etcd);
     const url = redis.url(6);
     const storage: Proc[] = [await startStorage(config, options.profileDir)];
     procs.push(...storage);
@@ -171,25 +235,7 @@ export async function storageBench(
     await seedHosts(seed);
     await seed.close();
 
-    // Item 1 of issue 20: CPU per get at 1 in flight against 64 in flight, one process. Warm-up
-    // loads first, at 1 and 16 in flight (a consumer that sleeps between requests runs code that
-    // one kept busy does not): measured straight after the seeding, the first load paid for
-    // compiling the get path and for the seeding's leftovers (watch events, garbage), twice the CPU.
-    for (const concurrency of [1, 16]) await runLoad({ ...timing, kind: "get", url, concurrency });
-    const cpu1 = await measureRow(
-      "storage get",
-      { kind: "get", url, concurrency: 1 },
-      storage,
-      timing,
-    );
-    const cpu64 = await measureRow(
-      "storage get",
-      { kind: "get", url, concurrency: 64 },
-      storage,
-      timing,
-    );
-    cpu64.ratio = `CPU/get x1 = ${fmt(cpu1.serviceCpuUsPerOp! / cpu64.serviceCpuUsPerOp!)} x64`;
-    cpu64.target = "CPU/get x1 <= 1.5 x64";
+    const [, cpu64] = await getCpuPair(url, storage, timing);
     rows.push(cpu64);
 
     for (const count of [1, 2]) {
@@ -277,11 +323,14 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const quick = process.argv.includes("--quick");
   const at = process.argv.indexOf("--profile");
   const profileDir = at > 0 ? process.argv[at + 1] : undefined;
+  const getCpu = process.argv.indexOf("--get-cpu");
+  const getCpuOnly = getCpu > 0 ? Number(process.argv[getCpu + 1] ?? 1) : undefined;
   const [redis, etcd] = await Promise.all([RedisServer.start(), EtcdServer.start()]);
   try {
     const { rows, notes } = await storageBench(redis, etcd, {
       quick,
       ...(profileDir ? { profileDir } : {}),
+      ...(getCpuOnly ? { getCpuOnly } : {}),
     });
     console.log([...storageTable(rows), ...notes].join("\n"));
   } finally {

@@ -3,20 +3,27 @@
  * lists into this owner's in-flight HASH atomically, so no message is ever out of Redis's
  * bookkeeping (a SIGKILL at any instant loses nothing: any live process puts a dead owner's
  * messages back). Oversized messages are set aside by the same script, before any byte reaches
- * this process. While the lists are empty it sleeps until a wake-up (our publishers' ping, or
- * Redis keyspace events for kombu's pushes) or blockSeconds, whichever comes first.
+ * this process. While the lists are empty it waits on its queues' bells (keys.ts, bellKey) on a
+ * connection of its own, the take script queued behind: Redis runs the take as soon as a push
+ * rings, so a request costs this process one read (a ping, then a take, cost two round trips).
+ * Pushes that ring no bell (kombu's priority lists; kombu's and older versions' pushes, once one
+ * was found) reach it by Redis keyspace events and pings (wake-ups.ts); the wait ends after
+ * blockSeconds regardless, with a take.
  */
 import { markRedelivered, parseEnvelope } from "../../envelope.js";
 import type { ConsumeOptions, Consumer, Delivery, DeliveryCallback } from "../../transport.js";
-import { delay } from "./connection.js";
-import { consumeKeys, inFlightKey, wakeChannel } from "./keys.js";
+import type { AwaitedReplies } from "./awaited-replies.js";
+import { closeConnection, delay } from "./connection.js";
+import { bellKey, consumeKeys, inFlightKey, wakeChannel } from "./keys.js";
 import { toDelivery } from "./listener.js";
 import type { ScriptedRedis } from "./scripts.js";
 
 /** What the consumer needs from its transport (kept narrow so the two stay separately testable). */
 export interface ConsumerHost {
   readonly command: ScriptedRedis;
+  newBlockingConnection(): ScriptedRedis;
   readonly owner: string;
+  readonly replies: AwaitedReplies;
   readonly blockSeconds: number;
   readonly replyTtlMs: number;
   /** Reserves `count` delivery numbers, unique within the owner; returns the first. */
@@ -24,25 +31,42 @@ export interface ConsumerHost {
   /** A message the take script set aside (oversized). */
   setAside(queue: string, size: number, answered: boolean): void;
   reportError(error: Error): void;
+  /** Messages arrived that rang no bell: the consumer's wake-ups now cover every list. */
+  listenForUnrungPushes(consumer: RedisConsumer): void;
+}
+
+interface TakeResult {
+  result: [taken: string[], aside: Array<string | number>];
+  /** The wait before the take ran out without a ring. */
+  quiet: boolean;
 }
 
 interface Held {
   delivery: Delivery;
   key: string;
   raw: string;
+  /** Acknowledged in Redis already, with its reply (awaited-replies.ts). */
+  settled?: boolean;
 }
 
 export class RedisConsumer implements Consumer {
   readonly keys: string[];
   readonly queues: readonly string[];
+  private readonly bells: string[];
+  private readonly blocking: ScriptedRedis;
+  /** A wait on the bells (with its take) is out. */
+  private waiting = false;
+  /** The waiting connection's CLIENT ID (a stop ends its wait with CLIENT UNBLOCK). */
+  private blockingId: number | null = null;
+  /** A look after a quiet wait found messages: someone pushes without ringing. */
+  private unrung = false;
   private readonly held = new Map<string, Held>();
   private inFlightBytes = 0;
   private stopped = false;
-  /** A wake-up arrived since the last take began. */
-  private dirty = false;
+  /** A wake-up arrived since the last take began (at first: what was pushed before we came). */
+  private dirty = true;
   /** The last take may have left messages behind (it filled its room or its byte budget). */
   private more = false;
-  private wakeWaiter: (() => void) | null = null;
   private capacityWaiter: (() => void) | null = null;
   private readonly done: Promise<void>;
 
@@ -54,25 +78,52 @@ export class RedisConsumer implements Consumer {
   ) {
     this.queues = queues;
     this.keys = consumeKeys(queues);
+    this.bells = queues.map(bellKey);
+    this.blocking = host.newBlockingConnection();
+    this.blocking.on("ready", () => {
+      this.blockingId = null;
+      this.blocking.client("ID").then(
+        (id) => (this.blockingId = Number(id)),
+        () => undefined,
+      );
+    });
     this.done = this.loop();
+  }
+
+  /** The pub/sub channels' queues (wake-ups.ts): none until a push that rang no bell was seen. */
+  get wakeQueues(): readonly string[] {
+    return this.unrung ? this.queues : [];
+  }
+
+  /** The lists whose keyspace events wake us: kombu's priority lists, and later every list. */
+  get wakeKeys(): readonly string[] {
+    return this.unrung ? this.keys : this.keys.slice(this.queues.length);
   }
 
   get inFlight(): number {
     return this.held.size;
   }
 
-  /** Something was pushed onto one of our lists (or room was freed): take again. */
+  /**
+   * Something was pushed onto one of our lists (or room was freed): take again. A wait on the
+   * bells is ended by ringing one (its take then runs at once).
+   */
   wake(): void {
     this.dirty = true;
-    const w = this.wakeWaiter;
-    this.wakeWaiter = null;
-    w?.();
+    if (this.waiting && !this.stopped)
+      this.host.command.ringBell(this.queues[0]!).catch((e) => this.host.reportError(e));
+  }
+
+  /** The delivery was acknowledged with its reply: its own acknowledgement costs nothing. */
+  settle(tag: string): void {
+    const h = this.held.get(tag);
+    if (h) h.settled = true;
   }
 
   /**
    * Room was freed: a take that stopped short for lack of room or budget takes again. One that
-   * emptied the lists does not: the next push pings us. (Taking again after every answer cost two
-   * empty round trips per request with one in flight.)
+   * emptied the lists does not: the next push rings its bell. (Taking again after every answer
+   * cost two empty round trips per request with one in flight.)
    */
   private freed(): void {
     const w = this.capacityWaiter;
@@ -88,12 +139,13 @@ export class RedisConsumer implements Consumer {
         await new Promise<void>((resolve) => (this.capacityWaiter = resolve));
         continue;
       }
+      // Known to have work (a wake-up, or the last take left some): take now. Otherwise wait on
+      // the bells, with the take queued behind.
+      const wait = !this.dirty && !this.more;
       this.dirty = false;
       try {
-        const taken = await this.take();
+        await this.take(wait);
         failures = 0;
-        // Drained (or nothing fits the budget now): sleep until a push or freed room wakes us.
-        if ((taken === 0 || !this.more) && !this.stopped && !this.dirty) await this.sleep();
       } catch (err) {
         if (this.stopped) break;
         failures += 1;
@@ -103,27 +155,33 @@ export class RedisConsumer implements Consumer {
     }
   }
 
-  private sleep(): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.wakeWaiter = null;
-        resolve();
-      }, this.host.blockSeconds * 1000);
-      this.wakeWaiter = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+  /**
+   * The wait and its take leave in one write (corked), and their answers come back together:
+   * Redis runs a blocked client's next command as soon as the block ends.
+   */
+  private async waitAndTake(args: (string | number)[]): Promise<TakeResult> {
+    this.waiting = true;
+    const stream = this.blocking.status === "ready" ? this.blocking.stream : undefined;
+    stream?.cork();
+    try {
+      const rang = this.blocking.blpop(...this.bells, this.host.blockSeconds);
+      const take = this.blocking.takeIntoFlight(...(args as [number, ...string[]]));
+      stream?.uncork();
+      const [bell, result] = await Promise.all([rang.catch(() => null), take]);
+      return { result, quiet: bell === null };
+    } finally {
+      this.waiting = false;
+    }
   }
 
-  private async take(): Promise<number> {
+  private async take(wait: boolean): Promise<number> {
     const room = this.options.prefetch - this.held.size;
     const first = this.host.reserve(room);
     const budget =
       this.options.maxInFlightBytes === undefined
         ? -1
         : Math.max(0, this.options.maxInFlightBytes - this.inFlightBytes);
-    const [taken, aside] = await this.host.command.takeIntoFlight(
+    const args = [
       1 + this.keys.length,
       inFlightKey(this.host.owner),
       ...this.keys,
@@ -134,7 +192,17 @@ export class RedisConsumer implements Consumer {
       this.held.size === 0 ? "1" : "0",
       this.host.replyTtlMs,
       this.host.owner,
-    );
+    ];
+    const { result, quiet } = wait
+      ? await this.waitAndTake(args)
+      : { result: await this.host.command.takeIntoFlight(...(args as [number])), quiet: false };
+    const [taken, aside] = result;
+    if (quiet && (taken.length > 0 || aside.length > 0) && !this.unrung) {
+      // Found by a look after the wait ran out: whoever pushed it rings no bell (kombu, an
+      // older version of ours). From now on their pushes wake us by their keyspace events.
+      this.unrung = true;
+      this.host.listenForUnrungPushes(this);
+    }
     for (let i = 0; i < aside.length; i += 3)
       this.host.setAside(String(aside[i]), Number(aside[i + 1]), Number(aside[i + 2]) === 1);
     const batch: Held[] = [];
@@ -150,13 +218,14 @@ export class RedisConsumer implements Consumer {
       batch.length >= room ||
       (budget >= 0 && (maxMessage === undefined || budget - bytes < maxMessage));
     if (this.stopped) {
-      // Taken while stopping: straight back, never to a handler.
-      await this.putBack(batch);
+      // Taken while stopping: straight back, never to a handler (so not flagged redelivered).
+      await this.putBack(batch, false);
       return 0;
     }
     for (const h of batch) {
       this.held.set(h.delivery.tag, h);
       this.inFlightBytes += h.delivery.size;
+      this.host.replies.expect(h.delivery, this);
     }
     for (const h of batch) this.callback(h.delivery);
     return batch.length;
@@ -167,13 +236,15 @@ export class RedisConsumer implements Consumer {
     if (!h) return undefined;
     this.held.delete(tag);
     this.inFlightBytes -= h.delivery.size;
+    this.host.replies.forget(h.delivery, this);
     return h;
   }
 
   async ack(delivery: Delivery): Promise<void> {
-    if (!this.release(delivery.tag)) return;
+    const h = this.release(delivery.tag);
+    if (!h) return;
     try {
-      await this.host.command.hdel(inFlightKey(this.host.owner), delivery.tag);
+      if (!h.settled) await this.host.command.hdel(inFlightKey(this.host.owner), delivery.tag);
     } finally {
       this.freed();
     }
@@ -183,6 +254,8 @@ export class RedisConsumer implements Consumer {
     const h = this.release(delivery.tag);
     if (!h) return;
     try {
+      // Answered already (and acknowledged with the answer): never run again.
+      if (h.settled) return;
       if (requeue) await this.putBack([h]);
       else await this.host.command.hdel(inFlightKey(this.host.owner), delivery.tag);
     } finally {
@@ -190,15 +263,22 @@ export class RedisConsumer implements Consumer {
     }
   }
 
-  /** Back to the consuming end of their lists, flagged redelivered, oldest consumed first. */
-  private async putBack(items: Held[]): Promise<void> {
+  /**
+   * Back to the consuming end of their lists, oldest consumed first; flagged redelivered if a
+   * handler had them.
+   */
+  private async putBack(items: Held[], delivered = true): Promise<void> {
     if (items.length === 0) return;
-    const multi = this.host.command.multi();
+    // ioredis gives a transaction the scripts defined on its connection; its types do not say so.
+    const multi = this.host.command.multi() as ReturnType<ScriptedRedis["multi"]> & {
+      ringBell(queue: string): ReturnType<ScriptedRedis["multi"]>;
+    };
     for (const h of [...items].sort((a, b) => Number(b.delivery.tag) - Number(a.delivery.tag))) {
       // What was not an envelope at all goes back exactly as it came.
-      const envelope = parseEnvelope(h.raw);
+      const envelope = delivered ? parseEnvelope(h.raw) : null;
       const raw = envelope ? JSON.stringify(markRedelivered(envelope)) : h.raw;
       multi.hdel(inFlightKey(this.host.owner), h.delivery.tag).rpush(h.key, raw);
+      multi.ringBell(h.delivery.queue);
       multi.publish(wakeChannel(h.delivery.queue), "1");
     }
     await multi.exec();
@@ -207,23 +287,35 @@ export class RedisConsumer implements Consumer {
   async restoreUnsettled(): Promise<number> {
     const items = [...this.held.values()];
     for (const h of items) this.release(h.delivery.tag);
-    await this.putBack(items);
+    // Those answered (and acknowledged with the answer) are done; the others go back.
+    const unsettled = items.filter((h) => !h.settled);
+    await this.putBack(unsettled);
     this.freed();
-    return items.length;
+    return unsettled.length;
   }
 
   async stop(): Promise<void> {
     if (!this.stopped) {
       this.stopped = true;
       this.freed();
+      // A wait ends at once (its take still runs; what it takes goes straight back).
+      if (this.waiting && this.blockingId !== null)
+        await this.host.command.client("UNBLOCK", this.blockingId).catch(() => undefined);
     }
-    // A take may wait on a Redis that is gone; the transport's close deadline covers the rest.
-    await Promise.race([this.done, delay((this.host.blockSeconds + 2) * 1000)]);
+    // A Redis that is gone is the transport's close deadline's business.
+    let finished = false;
+    await Promise.race([
+      this.done.then(() => (finished = true)),
+      delay((this.host.blockSeconds + 2) * 1000),
+    ]);
+    if (finished) await closeConnection(this.blocking);
+    else this.blocking.disconnect();
   }
 
   /** The process is going down without cleaning up: its liveness lapses and others restore. */
   abort(): void {
     this.stopped = true;
     this.freed();
+    this.blocking.disconnect();
   }
 }

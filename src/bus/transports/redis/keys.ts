@@ -60,6 +60,11 @@ export const inFlightKey = (owner: string): string => `_commissaire.inflight.${o
 export const autoDeleteKey = (owner: string): string => `_commissaire.autodelete.${owner}`;
 /** HASH queue -> owner: exclusive queues and who declared them (void once that owner is dead). */
 export const EXCLUSIVE = "_commissaire.exclusive";
+/**
+ * LIST of at most one token, pushed by our publishers (if empty) with each push onto the queue:
+ * our consumers waiting for work block on it (scripts.ts, RING).
+ */
+export const bellKey = (queue: string): string => `_commissaire.bell.${queue}`;
 /** Pub/sub channel our publishers ping when they push onto a queue. */
 export const wakeChannel = (queue: string): string => `_commissaire.wake.${queue}`;
 /** Where poison and oversized messages of a queue go. */

@@ -9,7 +9,7 @@
 import { Command } from "ioredis";
 import { ByteChunks, type ChunkPool } from "../../byte-chunks.js";
 import type { EnvelopeBytes } from "../../envelope-bytes.js";
-import { PUSH_REPLY_SHA, type ScriptedRedis } from "./scripts.js";
+import { PUSH_REPLY_AND_ACK_SHA, PUSH_REPLY_SHA, type ScriptedRedis } from "./scripts.js";
 
 interface Socketish {
   write(chunk: Buffer): boolean;
@@ -52,27 +52,45 @@ export class PreEncodedCommand extends Command {
 
 const bulk = (value: string) => `$${Buffer.byteLength(value)}\r\n${value}\r\n`;
 
+/** The request a reply acknowledges: its owner's in-flight hash and delivery number. */
+export interface ReplyAck {
+  inFlight: string;
+  tag: string;
+}
+
+/** The whole envelope in one buffer (a small one, or the ordinary way after NOSCRIPT). */
+function envelopeBuffer(envelope: EnvelopeBytes): Buffer {
+  const whole = new ByteChunks();
+  envelope.writeTo(whole);
+  return Buffer.concat(whole.finish());
+}
+
+/** PUSH_REPLY, or PUSH_REPLY_AND_ACK when the reply acknowledges the request it answers. */
 export async function pushLargeReply(
   redis: ScriptedRedis,
   list: string,
   envelope: EnvelopeBytes,
   ttlMs: number,
   pool: ChunkPool,
+  ack?: ReplyAck,
 ): Promise<void> {
   const out = new ByteChunks(pool);
-  out.utf8(`*6\r\n${bulk("EVALSHA")}${bulk(PUSH_REPLY_SHA)}${bulk("1")}${bulk(list)}`);
+  const head = ack
+    ? `*8\r\n${bulk("EVALSHA")}${bulk(PUSH_REPLY_AND_ACK_SHA)}${bulk("2")}${bulk(list)}${bulk(ack.inFlight)}`
+    : `*6\r\n${bulk("EVALSHA")}${bulk(PUSH_REPLY_SHA)}${bulk("1")}${bulk(list)}`;
+  out.utf8(head);
   out.latin1(`$${envelope.size}\r\n`);
   envelope.writeTo(out);
-  out.latin1(`\r\n${bulk(String(ttlMs))}`);
+  out.latin1(`\r\n${bulk(String(ttlMs))}${ack ? bulk(ack.tag) : ""}`);
   try {
     // Once Redis has answered (or the connection is gone) nothing reads the chunks: ioredis
     // sends a command again after a reconnect, before it settles, so they are kept until then.
     await redis.sendCommand(new PreEncodedCommand("evalsha", out.finish()));
   } catch (err) {
     if (!String((err as Error).message).startsWith("NOSCRIPT")) throw err;
-    const whole = new ByteChunks();
-    envelope.writeTo(whole);
-    await redis.pushReply(list, Buffer.concat(whole.finish()), ttlMs);
+    const whole = envelopeBuffer(envelope);
+    if (ack) await redis.pushReplyAndAck(list, ack.inFlight, whole, ttlMs, ack.tag);
+    else await redis.pushReply(list, whole, ttlMs);
   } finally {
     out.release();
   }

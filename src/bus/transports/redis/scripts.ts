@@ -6,15 +6,30 @@ import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 
 /**
+ * Rings a queue's bell (`_commissaire.bell.<queue>`, a list of at most one token): consumers of
+ * ours that wait for work block on it with the take script queued right behind, so a push costs
+ * them one read. The token expires, so the bell of a queue nobody waits on goes away.
+ */
+const RING = `local function ring(queue)
+  local bell = '_commissaire.bell.' .. queue
+  if redis.call('LLEN', bell) == 0 then
+    redis.call('LPUSH', bell, '1')
+    redis.call('PEXPIRE', bell, 60000)
+  end
+end
+`;
+
+/**
  * Publish in one round trip: read the exchange's binding set, match the routing key against each
  * stored regex and LPUSH one copy per matched queue. kombu's regexes use a tiny subset (escaped
  * literals, `.*?` and `.*?[^\.]`, anchors), translated here to Lua patterns with the same matches
  * (`.-` is Lua's lazy `.*?`). A stored regex outside that subset makes the script return -1 before
  * writing anything, and the caller routes with the real regex in JavaScript instead.
- * Each queue reached is pinged on its wake channel, so our idle consumers take it at once.
+ * Each queue reached gets its bell rung (our consumers waiting for work take it at once) and a
+ * ping on its wake channel (for consumers that listen there instead).
  * KEYS[1] binding set; ARGV[1] routing key, ARGV[2] envelope, ARGV[3] priority suffix.
  */
-const ROUTE_AND_PUSH = `
+const ROUTE_AND_PUSH = `${RING}
 local function translate(p)
   if string.sub(p, 1, 1) ~= '^' or string.sub(p, -1) ~= '$' then return nil end
   local out = {'^'}
@@ -63,6 +78,7 @@ for _, m in ipairs(redis.call('SMEMBERS', KEYS[1])) do
 end
 for _, q in ipairs(queues) do
   redis.call('LPUSH', q .. ARGV[3], ARGV[2])
+  ring(q)
   redis.call('PUBLISH', '_commissaire.wake.' .. q, '1')
 end
 return #queues
@@ -77,10 +93,11 @@ return #queues
  * base64, so it holds no quote and cannot fake those members). A message that does not fit the
  * in-flight byte budget ARGV[4] stays where it is, unless nothing is in flight (ARGV[5] = "1").
  * KEYS[1] in-flight hash, KEYS[2..] lists; ARGV[1] first delivery number, ARGV[6] reply-list TTL
- * (ms), ARGV[7] a unique prefix for answer tags.
+ * (ms), ARGV[7] a unique prefix for answer tags. A take that stops short (room, budget) rings the
+ * bells of what it leaves, for the other consumers waiting on them.
  * Returns {{number, key, raw, ...}, {queue, size, answered(0|1), ...}}.
  */
-const TAKE_INTO_FLIGHT = `
+const TAKE_INTO_FLIGHT = `${RING}
 local sep = '\\6\\22'
 local seq = tonumber(ARGV[1])
 local room = tonumber(ARGV[2])
@@ -89,6 +106,17 @@ local budget = tonumber(ARGV[4])
 local empty = ARGV[5] == '1'
 local taken, aside = {}, {}
 local count = 0
+local function leave()
+  for k = 2, #KEYS do
+    if redis.call('LLEN', KEYS[k]) > 0 then
+      local queue = KEYS[k]
+      local at = string.find(queue, sep, 1, true)
+      if at then queue = string.sub(queue, 1, at - 1) end
+      ring(queue)
+    end
+  end
+  return {taken, aside}
+end
 local function member(raw, name)
   local from = 1
   while true do
@@ -130,7 +158,7 @@ for k = 2, #KEYS do
       aside[#aside + 1] = size
       aside[#aside + 1] = answered
     else
-      if budget >= 0 and size > budget and not (empty and count == 0) then return {taken, aside} end
+      if budget >= 0 and size > budget and not (empty and count == 0) then return leave() end
       redis.call('RPOP', key)
       local n = tostring(seq + count)
       redis.call('HSET', KEYS[1], n, key .. sep .. raw)
@@ -141,7 +169,7 @@ for k = 2, #KEYS do
       if budget >= 0 then budget = budget - size end
     end
   end
-  if count >= room then break end
+  if count >= room then return leave() end
 end
 return {taken, aside}
 `;
@@ -154,7 +182,7 @@ return {taken, aside}
  * Atomic: two processes sweeping at once cannot restore a message twice.
  * KEYS[1] the owners set. Returns {restored, {queue, deliveries, ...dead letters}}.
  */
-const SWEEP_DEAD_OWNERS = `
+const SWEEP_DEAD_OWNERS = `${RING}
 local sep = '\\6\\22'
 local restored, dead = 0, {}
 for _, owner in ipairs(redis.call('SMEMBERS', KEYS[1])) do
@@ -190,6 +218,7 @@ for _, owner in ipairs(redis.call('SMEMBERS', KEYS[1])) do
           dead[#dead + 1] = deliveries
         else
           redis.call('RPUSH', key, raw)
+          ring(queue)
           redis.call('PUBLISH', '_commissaire.wake.' .. queue, '1')
           restored = restored + 1
         end
@@ -235,8 +264,28 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
 `;
 
+/**
+ * A reply and the acknowledgement of the request it answers, in one step: an answered request is
+ * never run again, and the two cost one round trip. KEYS[1] reply list, KEYS[2] in-flight hash;
+ * ARGV[1] envelope, ARGV[2] TTL ms, ARGV[3] the request's delivery number.
+ */
+const PUSH_REPLY_AND_ACK = `
+redis.call('LPUSH', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('HDEL', KEYS[2], ARGV[3])
+return 1
+`;
+
+/** Rings a queue's bell (messages put back by a consumer). ARGV[1] queue. */
+const RING_BELL = `${RING}
+ring(ARGV[1])
+return 1
+`;
+
 /** The SHA1 Redis knows PUSH_REPLY by (EVALSHA). */
 export const PUSH_REPLY_SHA = createHash("sha1").update(PUSH_REPLY).digest("hex");
+/** The SHA1 Redis knows PUSH_REPLY_AND_ACK by (EVALSHA). */
+export const PUSH_REPLY_AND_ACK_SHA = createHash("sha1").update(PUSH_REPLY_AND_ACK).digest("hex");
 
 /**
  * Put an unacked message back, atomically with removing its record, but only if the record is still
@@ -274,6 +323,14 @@ export interface ScriptCommands {
   ): Promise<[taken: string[], aside: Array<string | number>]>;
   sweepDeadOwners(owners: string, maxDeliveries: number): Promise<[number, Array<string | number>]>;
   pushReply(list: string, envelope: string | Buffer, ttlMs: number): Promise<number>;
+  pushReplyAndAck(
+    list: string,
+    inFlight: string,
+    envelope: string | Buffer,
+    ttlMs: number,
+    tag: string,
+  ): Promise<number>;
+  ringBell(queue: string): Promise<number>;
   restoreIfUnchanged(numKeys: number, ...args: string[]): Promise<number>;
   releaseLock(key: string, token: string): Promise<number>;
   claimExclusive(exclusive: string, queue: string, owner: string): Promise<string | null>;
@@ -290,6 +347,8 @@ export function withScripts(redis: Redis): ScriptedRedis {
   redis.defineCommand(TAKE_COMMAND, { lua: TAKE_INTO_FLIGHT });
   redis.defineCommand("sweepDeadOwners", { numberOfKeys: 1, lua: SWEEP_DEAD_OWNERS });
   redis.defineCommand("pushReply", { numberOfKeys: 1, lua: PUSH_REPLY });
+  redis.defineCommand("pushReplyAndAck", { numberOfKeys: 2, lua: PUSH_REPLY_AND_ACK });
+  redis.defineCommand("ringBell", { numberOfKeys: 0, lua: RING_BELL });
   redis.defineCommand("restoreIfUnchanged", { lua: RESTORE_IF_UNCHANGED });
   redis.defineCommand("releaseLock", { numberOfKeys: 1, lua: RELEASE_LOCK });
   redis.defineCommand("claimExclusive", { numberOfKeys: 1, lua: CLAIM_EXCLUSIVE });

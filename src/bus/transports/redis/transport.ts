@@ -21,6 +21,7 @@ import {
   type Transport,
   type TransportEvents,
 } from "../../transport.js";
+import { AwaitedReplies } from "./awaited-replies.js";
 import { closeConnection, DISCONNECT_TIMEOUT_MS, delay } from "./connection.js";
 import { RedisConsumer } from "./consumer.js";
 import {
@@ -93,6 +94,8 @@ export class RedisTransport implements Transport {
   private reboundDone: (() => void) | null = null;
   /** Publishes routed in JavaScript because a stored regex was outside the Lua script's subset. */
   fallbackRoutes = 0;
+  /** Requests held by our consumers whose replies acknowledge them (awaited-replies.ts). */
+  readonly replies = new AwaitedReplies();
   /** Chunks that large replies are written in, reused (byte-chunks.ts). */
   readonly chunks = new ChunkPool();
   /** Sweeps for dead owners completed by this transport (tests wait on it). */
@@ -170,6 +173,10 @@ export class RedisTransport implements Transport {
 
   reportError(error: Error): void {
     if (!this.closed) this.options.onError?.(error);
+  }
+
+  listenForUnrungPushes(consumer: RedisConsumer): void {
+    if (this.consumers.has(consumer)) this.wakeUps.add(consumer);
   }
 
   reserve(count: number): number {
@@ -300,14 +307,25 @@ export class RedisTransport implements Transport {
     const priority = envelope.properties.priority ?? 0;
     const large = exchange === "" ? envelopeBytes(envelope) : undefined;
     if (large) {
+      // A reply built from pieces (records' JSON from a cache): acknowledges its request too.
       const list = priorityKey(routingKey, priority);
-      await pushLargeReply(this.command, list, large, this.replyTtlMs, this.chunks);
+      const answered = this.replies.claim(routingKey, envelope.properties.correlation_id);
+      const ack = answered && { inFlight: inFlightKey(this.owner), tag: answered.tag };
+      await pushLargeReply(this.command, list, large, this.replyTtlMs, this.chunks, ack);
+      answered?.settle();
       return { routed: true, queues: 1 };
     }
     const raw = encodeEnvelope(envelope);
     if (exchange === "") {
-      // Straight to a queue: a reply. Its list expires if nobody takes it (the caller died).
-      await this.command.pushReply(priorityKey(routingKey, priority), raw, this.replyTtlMs);
+      // Straight to a queue: a reply. Its list expires if nobody takes it (the caller died). The
+      // request it answers, if one of ours holds it, is acknowledged in the same step.
+      const list = priorityKey(routingKey, priority);
+      const answered = this.replies.claim(routingKey, envelope.properties.correlation_id);
+      if (answered) {
+        const flight = inFlightKey(this.owner);
+        await this.command.pushReplyAndAck(list, flight, raw, this.replyTtlMs, answered.tag);
+        answered.settle();
+      } else await this.command.pushReply(list, raw, this.replyTtlMs);
       return { routed: true, queues: 1 };
     }
     const suffix = priorityKey("", priority);

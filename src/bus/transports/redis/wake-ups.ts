@@ -1,16 +1,20 @@
 /**
- * Wake-ups for idle consumers, on one pub/sub connection per transport: our publishers ping
- * `_commissaire.wake.<queue>` for each queue they push onto, and Redis keyspace events (enabled
- * here when the server lets us, `notify-keyspace-events` K + l) report kombu's pushes too. Where
- * neither reaches us, consumers still look at their lists every blockSeconds.
+ * Wake-ups for pushes that ring no bell (consumer.ts), on one pub/sub connection per transport:
+ * Redis keyspace events (enabled here when the server lets us, `notify-keyspace-events` K + l)
+ * report kombu's pushes, and older versions of ours ping `_commissaire.wake.<queue>`. A consumer
+ * names the lists and queues it needs them for (at first only kombu's priority lists, as our
+ * publishers ring the bell of the others). Where neither reaches us, consumers still look at their
+ * lists every blockSeconds.
  */
 import type { Redis } from "ioredis";
 import { closeConnection } from "./connection.js";
 import { wakeChannel } from "./keys.js";
 
 export interface Wakeable {
-  readonly queues: readonly string[];
-  readonly keys: readonly string[];
+  /** The queues whose `_commissaire.wake.<queue>` pings wake it. */
+  readonly wakeQueues: readonly string[];
+  /** The lists whose keyspace push events wake it. */
+  readonly wakeKeys: readonly string[];
   wake(): void;
 }
 
@@ -27,9 +31,13 @@ export class WakeUps {
   ) {}
 
   private channels(c: Wakeable): string[] {
-    return [...c.queues.map(wakeChannel), ...c.keys.map((key) => `__keyspace@${this.db}__:${key}`)];
+    return [
+      ...c.wakeQueues.map(wakeChannel),
+      ...c.wakeKeys.map((key) => `__keyspace@${this.db}__:${key}`),
+    ];
   }
 
+  /** Listens for what the consumer names now (again after it names more). */
   add(c: Wakeable): void {
     if (!this.connection) {
       this.connection = this.connect();

@@ -1,0 +1,178 @@
+/**
+ * The per-request cost of a quiet service on Redis: an idle consumer waits on its queue's bell
+ * with the take queued behind (one read per request), a reply acknowledges its request in the
+ * same script. Pushes that ring no bell (kombu's) are still found.
+ */
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { Redis } from "ioredis";
+import { Bus } from "../../src/bus/bus.js";
+import { makeEnvelope } from "../../src/bus/envelope.js";
+import { EncodedJson } from "../../src/bus/jsonrpc.js";
+import type { Delivery } from "../../src/bus/transport.js";
+import type { ScriptedRedis } from "../../src/bus/transports/redis/scripts.js";
+import { RedisTransport } from "../../src/bus/transports/redis/transport.js";
+import type { MessageContext } from "../../src/service/context.js";
+import { CommissaireService } from "../../src/service/service.js";
+import { waitFor } from "../../src/testing/index.js";
+import { RedisServer } from "../helpers/servers.js";
+
+/** Released by the test: handlers that answered early keep working until then. */
+let release: () => void = () => undefined;
+
+class Echo extends CommissaireService {
+  readonly name = "bells";
+  on_echo(params: unknown): unknown {
+    return params;
+  }
+
+  /** Answers at once (text, or JSON pieces as storage's cache gives) and works on. */
+  async on_early(params: { kind: string; size: number }, context: MessageContext): Promise<void> {
+    const text = JSON.stringify("x".repeat(params.size));
+    await context.respond(params.kind === "pieces" ? new EncodedJson(["[", text, "]"]) : text);
+    await new Promise<void>((resolve) => (release = resolve));
+  }
+}
+
+/** A transport whose consumers' connections can be watched. */
+class WatchedTransport extends RedisTransport {
+  readonly blocking: ScriptedRedis[] = [];
+  override newBlockingConnection(): ScriptedRedis {
+    const connection = super.newBlockingConnection();
+    this.blocking.push(connection);
+    return connection;
+  }
+}
+
+let redis: RedisServer;
+before(async () => {
+  redis = await RedisServer.start();
+});
+after(async () => {
+  await redis.destroy();
+});
+
+test("one request in flight: the service reads its Redis sockets about twice per request", async () => {
+  const transport = new WatchedTransport(redis.url(1));
+  const service = new Echo({ bus: new Bus(transport) });
+  await service.start();
+  const caller = Bus.connect(redis.url(1));
+  const admin = new Redis(redis.url(1));
+  try {
+    await caller.request("bells.echo", { warm: true });
+    let reads = 0;
+    const count = () => (reads += 1);
+    const sockets = [transport.command, ...transport.blocking].map((c) => c.stream);
+    for (const s of sockets) s.on("data", count);
+    const requests = 50;
+    for (let i = 0; i < requests; i++) await caller.request("bells.echo", { i });
+    for (const s of sockets) s.off("data", count);
+    // The request with its take, and the answer of the reply that acknowledged it. Before: a
+    // ping, the take's answer, the reply's and the ack's answers (3.3 measured).
+    assert.ok(reads / requests < 2.5, `${reads / requests} reads per request`);
+    assert.equal(await admin.hlen(`_commissaire.inflight.${transport.owner}`), 0);
+    // Nobody pings it or reports its own pushes: only kombu's priority lists are listened to.
+    const channels = (await admin.call("PUBSUB", "CHANNELS")) as string[];
+    assert.ok(!channels.includes("_commissaire.wake.bells"), channels.join());
+    assert.ok(!channels.includes("__keyspace@1__:bells"), channels.join());
+    assert.ok(channels.includes("__keyspace@1__:bells\x06\x163"), channels.join());
+  } finally {
+    admin.disconnect();
+    await caller.close();
+    await service.stop(1000);
+    await service.bus.close();
+  }
+});
+
+test("a reply acknowledges its request: answered early, a request is no longer in flight", async () => {
+  const transport = new RedisTransport(redis.url(5));
+  const service = new Echo({ bus: new Bus(transport) });
+  await service.start();
+  const caller = Bus.connect(redis.url(5));
+  const admin = new Redis(redis.url(5));
+  const flight = `_commissaire.inflight.${transport.owner}`;
+  try {
+    // Text, small pieces, and large pieces (pre-encoded).
+    for (const [kind, size] of [
+      ["text", 10],
+      ["pieces", 10],
+      ["pieces", 200_000],
+    ] as const) {
+      await caller.request("bells.early", { kind, size });
+      // The handler still runs (its own acknowledgement is yet to come): the reply did it.
+      assert.equal(await admin.hlen(flight), 0, `${kind} ${size}`);
+      release();
+    }
+  } finally {
+    release();
+    admin.disconnect();
+    await caller.close();
+    await service.stop(1000);
+    await service.bus.close();
+  }
+});
+
+test("a take that stops short rings the bell for the other consumers", async () => {
+  // Looks every 30 s only: the second message can reach B within the deadline by the bell alone.
+  const a = new RedisTransport(redis.url(3), { blockSeconds: 30 });
+  const b = new RedisTransport(redis.url(3), { blockSeconds: 30 });
+  const publisher = new RedisTransport(redis.url(3));
+  const byA: Delivery[] = [];
+  const byB: Delivery[] = [];
+  const spec = { name: "short", bindings: [{ exchange: "x", routingKey: "short" }] };
+  try {
+    for (const t of [a, b, publisher]) await t.declareQueue(spec);
+    const consumerA = a.consume(["short"], (d) => byA.push(d), { prefetch: 1, noAck: false });
+    // Both pushed before A takes (its first look), so one take sees both and has room for one.
+    const push = (i: number) =>
+      publisher.publish(
+        "x",
+        "short",
+        makeEnvelope({ payload: JSON.stringify({ i }), exchange: "x", routingKey: "short" }),
+      );
+    await push(1);
+    await push(2);
+    await waitFor(() => byA.length === 1, { what: "A's take" });
+    const consumerB = b.consume(["short"], (d) => byB.push(d), { prefetch: 1, noAck: false });
+    await waitFor(() => byB.length === 1, { what: "B woken by the bell A rang" });
+    await consumerA.ack(byA[0]!);
+    await consumerB.ack(byB[0]!);
+    await consumerA.stop();
+    await consumerB.stop();
+  } finally {
+    for (const t of [a, b, publisher]) await t.close();
+  }
+});
+
+test("a push that rings no bell is found, and from then on its keyspace event wakes us", async () => {
+  const transport = new RedisTransport(redis.url(4), { blockSeconds: 0.3 });
+  const admin = new Redis(redis.url(4));
+  const got: Delivery[] = [];
+  try {
+    await transport.declareQueue({ name: "plain", bindings: [] });
+    const consumer = transport.consume(["plain"], (d) => got.push(d), {
+      prefetch: 4,
+      noAck: false,
+    });
+    const envelope = (i: number) =>
+      JSON.stringify(
+        makeEnvelope({ payload: JSON.stringify({ i }), exchange: "", routingKey: "plain" }),
+      );
+    await waitFor(async () => ((await admin.call("PUBSUB", "CHANNELS")) as string[]).length > 0);
+    // As kombu pushes: no bell, no ping.
+    await admin.lpush("plain", envelope(1));
+    await waitFor(() => got.length === 1, { what: "the look after the wait" });
+    await waitFor(
+      async () =>
+        ((await admin.call("PUBSUB", "CHANNELS")) as string[]).includes("__keyspace@4__:plain"),
+      { what: "listening to the list's keyspace events" },
+    );
+    await admin.lpush("plain", envelope(2));
+    await waitFor(() => got.length === 2, { what: "the second push" });
+    for (const d of got) await consumer.ack(d);
+    await consumer.stop();
+  } finally {
+    admin.disconnect();
+    await transport.close();
+  }
+});
