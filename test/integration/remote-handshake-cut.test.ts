@@ -49,23 +49,38 @@ async function outcome(attempt: Promise<unknown>): Promise<unknown> {
   }
 }
 
+/** Runs `body` with the server listening on loopback and a pool to reach it; closes both after. */
+async function withServer(
+  server: Server | ssh2.Server,
+  body: (pool: SshPool) => Promise<void>,
+): Promise<void> {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const pool = new SshPool({ connectTimeoutMs: CONNECT_TIMEOUT_MS });
+  try {
+    await body(pool);
+  } finally {
+    await pool.close();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+/** The connect failed as a lost connection does: a RemoteError of kind "unreachable". */
+function assertCut(err: unknown): asserts err is RemoteError {
+  assert.ok(err instanceof RemoteError, `a RemoteError, not ${String(err)}`);
+  assert.equal(err.kind, "unreachable");
+}
+
 test("a server that closes after its banner, mid key exchange, fails the connect", async () => {
   const server = createServer((socket) => {
     socket.write("SSH-2.0-OpenSSH_9.2\r\n");
     socket.once("data", () => socket.end()); // the client's banner or KEXINIT: then gone
     socket.on("error", () => undefined);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const pool = new SshPool({ connectTimeoutMs: CONNECT_TIMEOUT_MS });
-  try {
+  await withServer(server, async (pool) => {
     const err = await outcome(pool.open(target(server)));
-    assert.ok(err instanceof RemoteError, `a RemoteError, not ${String(err)}`);
-    assert.equal(err.kind, "unreachable");
+    assertCut(err);
     assert.match(err.message, /closed during the handshake/);
-  } finally {
-    await pool.close();
-    await new Promise((resolve) => server.close(resolve));
-  }
+  });
 });
 
 test("a connection closed mid authentication fails, and the next connect to the host works", async () => {
@@ -76,18 +91,11 @@ test("a connection closed mid authentication fails, and the next connect to the 
     client.on("authentication", (ctx) => (first ? client.end() : ctx.accept()));
     client.on("error", () => undefined);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const pool = new SshPool({ connectTimeoutMs: CONNECT_TIMEOUT_MS });
-  try {
-    const err = await outcome(pool.open(target(server)));
-    assert.ok(err instanceof RemoteError, `a RemoteError, not ${String(err)}`);
-    assert.equal(err.kind, "unreachable");
+  await withServer(server, async (pool) => {
+    assertCut(await outcome(pool.open(target(server))));
     const again = await outcome(pool.open(target(server)));
     assert.ok(!(again instanceof Error), `connected the second time, not ${String(again)}`);
     await (again as { close(): Promise<void> }).close();
     assert.equal(connections, 2);
-  } finally {
-    await pool.close();
-    await new Promise((resolve) => server.close(resolve));
-  }
+  });
 });

@@ -27,3 +27,19 @@ export async function closeConnection(redis: Redis, deadlineMs = 2000): Promise<
  * process alive (2 s by default, even for a socket that never connected), so it is kept short.
  */
 export const DISCONNECT_TIMEOUT_MS = 100;
+
+/**
+ * Follows a blocking connection's CLIENT ID, read again on every (re)connect: what CLIENT UNBLOCK
+ * names to end its wait at once. null while it is not known.
+ */
+export function followClientId(connection: Redis): () => number | null {
+  let id: number | null = null;
+  connection.on("ready", () => {
+    id = null;
+    connection.client("ID").then(
+      (value) => (id = Number(value)),
+      () => undefined,
+    );
+  });
+  return () => id;
+}

@@ -13,7 +13,7 @@
 import { markRedelivered, parseEnvelope } from "../../envelope.js";
 import type { ConsumeOptions, Consumer, Delivery, DeliveryCallback } from "../../transport.js";
 import type { AwaitedReplies } from "./awaited-replies.js";
-import { closeConnection, delay } from "./connection.js";
+import { closeConnection, delay, followClientId } from "./connection.js";
 import { bellKey, consumeKeys, inFlightKey, wakeChannel } from "./keys.js";
 import { toDelivery } from "./listener.js";
 import type { ScriptedRedis } from "./scripts.js";
@@ -57,7 +57,7 @@ export class RedisConsumer implements Consumer {
   /** A wait on the bells (with its take) is out. */
   private waiting = false;
   /** The waiting connection's CLIENT ID (a stop ends its wait with CLIENT UNBLOCK). */
-  private blockingId: number | null = null;
+  private readonly blockingId: () => number | null;
   /** A look after a quiet wait found messages: someone pushes without ringing. */
   private unrung = false;
   private readonly held = new Map<string, Held>();
@@ -80,13 +80,7 @@ export class RedisConsumer implements Consumer {
     this.keys = consumeKeys(queues);
     this.bells = queues.map(bellKey);
     this.blocking = host.newBlockingConnection();
-    this.blocking.on("ready", () => {
-      this.blockingId = null;
-      this.blocking.client("ID").then(
-        (id) => (this.blockingId = Number(id)),
-        () => undefined,
-      );
-    });
+    this.blockingId = followClientId(this.blocking);
     this.done = this.loop();
   }
 
@@ -299,8 +293,9 @@ export class RedisConsumer implements Consumer {
       this.stopped = true;
       this.freed();
       // A wait ends at once (its take still runs; what it takes goes straight back).
-      if (this.waiting && this.blockingId !== null)
-        await this.host.command.client("UNBLOCK", this.blockingId).catch(() => undefined);
+      const id = this.blockingId();
+      if (this.waiting && id !== null)
+        await this.host.command.client("UNBLOCK", id).catch(() => undefined);
     }
     // A Redis that is gone is the transport's close deadline's business.
     let finished = false;

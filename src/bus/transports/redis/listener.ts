@@ -5,7 +5,7 @@
  */
 import { type Envelope, isRedelivered, parseEnvelope } from "../../envelope.js";
 import type { Consumer, Delivery, DeliveryCallback } from "../../transport.js";
-import { closeConnection, delay } from "./connection.js";
+import { closeConnection, delay, followClientId } from "./connection.js";
 import { consumeKeys, queueOfKey } from "./keys.js";
 import type { ScriptedRedis } from "./scripts.js";
 
@@ -38,7 +38,8 @@ export function toDelivery(key: string, raw: string, tag: string): Delivery {
 export class RedisListener implements Consumer {
   private readonly keys: string[];
   private readonly blocking: ScriptedRedis;
-  private clientId: number | null = null;
+  /** The blocking connection's CLIENT ID (a stop ends its pop with CLIENT UNBLOCK). */
+  private readonly clientId: () => number | null;
   private useBlmpop: boolean;
   private blocked = false;
   private stopped = false;
@@ -53,13 +54,7 @@ export class RedisListener implements Consumer {
     this.keys = consumeKeys(queues);
     this.useBlmpop = host.useBlmpop;
     this.blocking = host.newBlockingConnection();
-    this.blocking.on("ready", () => {
-      this.clientId = null;
-      this.blocking.client("ID").then(
-        (id) => (this.clientId = Number(id)),
-        () => undefined,
-      );
-    });
+    this.clientId = followClientId(this.blocking);
     this.done = this.loop();
   }
 
@@ -138,9 +133,9 @@ export class RedisListener implements Consumer {
     let finished = false;
     void this.done.then(() => (finished = true));
     for (let i = 0; i < 20 && !finished; i++) {
-      if (this.blocked && this.clientId !== null) {
-        await this.host.command.client("UNBLOCK", this.clientId).catch(() => undefined);
-      }
+      const id = this.clientId();
+      if (this.blocked && id !== null)
+        await this.host.command.client("UNBLOCK", id).catch(() => undefined);
       await Promise.race([this.done, delay(50)]);
     }
   }
