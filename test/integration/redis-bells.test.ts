@@ -64,9 +64,14 @@ test("one request in flight: the service reads its Redis sockets about twice per
     const count = () => (reads += 1);
     const sockets = [transport.command, ...transport.blocking].map((c) => c.stream);
     for (const s of sockets) s.on("data", count);
+    await admin.config("RESETSTAT");
     const requests = 50;
     for (let i = 0; i < requests; i++) await caller.request("bells.echo", { i });
     for (const s of sockets) s.off("data", count);
+    // Each reply acknowledged its request (the HDEL in its script): no HDEL of its own followed,
+    // which cost a write more per request.
+    const stats = await admin.info("commandstats");
+    assert.equal(/cmdstat_hdel:calls=(\d+)/.exec(stats)?.[1], String(requests), stats);
     // The request with its take, and the answer of the reply that acknowledged it. Before: a
     // ping, the take's answer, the reply's and the ack's answers (3.3 measured).
     assert.ok(reads / requests < 2.5, `${reads / requests} reads per request`);

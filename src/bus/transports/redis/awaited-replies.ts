@@ -1,20 +1,22 @@
 /**
  * The requests our consumers hold that name a reply list and a correlation id: the reply to one
  * is pushed and the request acknowledged by one script (scripts.ts, PUSH_REPLY_AND_ACK), and the
- * acknowledgement that follows costs nothing more.
+ * acknowledgement that follows waits for that script's answer instead of sending its own HDEL
+ * (which cost a write to Redis per request).
  */
 import type { Delivery } from "../../transport.js";
 
-/** A consumer that can learn that a delivery of its own was acknowledged with its reply. */
+/** A consumer that can learn that a delivery of its own is being acknowledged with its reply. */
 export interface Settleable {
-  settle(tag: string): void;
+  /** `sent` settles when Redis has answered the reply that acknowledges delivery `tag`. */
+  acknowledgedBy(tag: string, sent: Promise<unknown>): void;
 }
 
 export interface AwaitedReply {
   /** The request's delivery number (its field in the owner's in-flight hash). */
   tag: string;
-  /** Tells the consumer that holds it that it is acknowledged already. */
-  settle(): void;
+  /** Tells the consumer that holds it that `sent`, once answered, acknowledged it. */
+  acknowledgedBy(sent: Promise<unknown>): void;
 }
 
 interface Entry {
@@ -58,6 +60,9 @@ export class AwaitedReplies {
     const entry = this.byReply.get(key);
     if (!entry) return undefined;
     this.byReply.delete(key);
-    return { tag: entry.tag, settle: () => entry.consumer.settle(entry.tag) };
+    return {
+      tag: entry.tag,
+      acknowledgedBy: (sent) => entry.consumer.acknowledgedBy(entry.tag, sent),
+    };
   }
 }

@@ -45,8 +45,11 @@ interface Held {
   delivery: Delivery;
   key: string;
   raw: string;
-  /** Acknowledged in Redis already, with its reply (awaited-replies.ts). */
-  settled?: boolean;
+  /**
+   * Being acknowledged with its reply (awaited-replies.ts): true once Redis answered that script,
+   * false if it failed.
+   */
+  acknowledging?: Promise<boolean>;
 }
 
 export class RedisConsumer implements Consumer {
@@ -108,10 +111,14 @@ export class RedisConsumer implements Consumer {
       this.host.command.ringBell(this.queues[0]!).catch((e) => this.host.reportError(e));
   }
 
-  /** The delivery was acknowledged with its reply: its own acknowledgement costs nothing. */
-  settle(tag: string): void {
+  /** The delivery is acknowledged by its reply's script: its own acknowledgement waits for it. */
+  acknowledgedBy(tag: string, sent: Promise<unknown>): void {
     const h = this.held.get(tag);
-    if (h) h.settled = true;
+    if (h)
+      h.acknowledging = sent.then(
+        () => true,
+        () => false,
+      );
   }
 
   /**
@@ -238,7 +245,8 @@ export class RedisConsumer implements Consumer {
     const h = this.release(delivery.tag);
     if (!h) return;
     try {
-      if (!h.settled) await this.host.command.hdel(inFlightKey(this.host.owner), delivery.tag);
+      if (!(await h.acknowledging))
+        await this.host.command.hdel(inFlightKey(this.host.owner), delivery.tag);
     } finally {
       this.freed();
     }
@@ -249,7 +257,7 @@ export class RedisConsumer implements Consumer {
     if (!h) return;
     try {
       // Answered already (and acknowledged with the answer): never run again.
-      if (h.settled) return;
+      if (await h.acknowledging) return;
       if (requeue) await this.putBack([h]);
       else await this.host.command.hdel(inFlightKey(this.host.owner), delivery.tag);
     } finally {
@@ -281,8 +289,10 @@ export class RedisConsumer implements Consumer {
   async restoreUnsettled(): Promise<number> {
     const items = [...this.held.values()];
     for (const h of items) this.release(h.delivery.tag);
-    // Those answered (and acknowledged with the answer) are done; the others go back.
-    const unsettled = items.filter((h) => !h.settled);
+    // Those answered (and acknowledged with the answer) are done; the others go back. A reply
+    // still on its way is waited for: put back as well, its request would run a second time.
+    const answered = await Promise.all(items.map((h) => h.acknowledging ?? false));
+    const unsettled = items.filter((_, i) => !answered[i]);
     await this.putBack(unsettled);
     this.freed();
     return unsettled.length;

@@ -311,8 +311,9 @@ export class RedisTransport implements Transport {
       const list = priorityKey(routingKey, priority);
       const answered = this.replies.claim(routingKey, envelope.properties.correlation_id);
       const ack = answered && { inFlight: inFlightKey(this.owner), tag: answered.tag };
-      await pushLargeReply(this.command, list, large, this.replyTtlMs, this.chunks, ack);
-      answered?.settle();
+      const sent = pushLargeReply(this.command, list, large, this.replyTtlMs, this.chunks, ack);
+      answered?.acknowledgedBy(sent);
+      await sent;
       return { routed: true, queues: 1 };
     }
     const raw = encodeEnvelope(envelope);
@@ -323,8 +324,9 @@ export class RedisTransport implements Transport {
       const answered = this.replies.claim(routingKey, envelope.properties.correlation_id);
       if (answered) {
         const flight = inFlightKey(this.owner);
-        await this.command.pushReplyAndAck(list, flight, raw, this.replyTtlMs, answered.tag);
-        answered.settle();
+        const sent = this.command.pushReplyAndAck(list, flight, raw, this.replyTtlMs, answered.tag);
+        answered.acknowledgedBy(sent);
+        await sent;
       } else await this.command.pushReply(list, raw, this.replyTtlMs);
       return { routed: true, queues: 1 };
     }
