@@ -8,6 +8,7 @@ import { stopProcess } from "../test/helpers/servers.js";
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 export const SCRIPTS = {
   raw: here("./raw-server.js"),
+  rawBatch: here("./raw-batch-server.js"),
   echo: here("./echo-service.js"),
   fault: here("./fault-service.js"),
   load: here("./load.js"),

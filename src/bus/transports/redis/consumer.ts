@@ -52,6 +52,9 @@ interface Held {
   acknowledging?: Promise<boolean>;
 }
 
+/** Settles once the microtasks and I/O callbacks of this event-loop turn have run. */
+const endOfTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 export class RedisConsumer implements Consumer {
   readonly keys: string[];
   readonly queues: readonly string[];
@@ -141,7 +144,10 @@ export class RedisConsumer implements Consumer {
         continue;
       }
       // Known to have work (a wake-up, or the last take left some): take now. Otherwise wait on
-      // the bells, with the take queued behind.
+      // the bells, with the take queued behind; but only once what the last take started has
+      // sent what it sends at once (a reply from memory, a request to etcd): written first, the
+      // wait delayed each of them by a write to Redis.
+      if (!this.dirty && !this.more && this.held.size > 0) await endOfTurn();
       const wait = !this.dirty && !this.more;
       this.dirty = false;
       try {
