@@ -1,9 +1,10 @@
 /**
  * The per-request cost of a quiet service on Redis: an idle consumer waits on its queue's bell
  * with the take queued behind (one read per request), a reply acknowledges its request in the
- * same script. Pushes that ring no bell (kombu's) are still found.
+ * same script and leaves in the same write as the next wait. Pushes that ring no bell (kombu's) are still found.
  */
 import assert from "node:assert/strict";
+import type { Socket } from "node:net";
 import { after, before, test } from "node:test";
 import { Redis } from "ioredis";
 import { Bus } from "../../src/bus/bus.js";
@@ -26,6 +27,12 @@ class Echo extends CommissaireService {
     return params;
   }
 
+  /** Publishes a notification (a large one: its write takes a while), then answers. */
+  on_announce(params: { size: number }): string {
+    void this.bus.notify("bells.announced", { data: "x".repeat(params.size) });
+    return "announced";
+  }
+
   /** Answers at once (text, or JSON pieces as storage's cache gives) and works on. */
   async on_early(params: { kind: string; size: number }, context: MessageContext): Promise<void> {
     const text = JSON.stringify("x".repeat(params.size));
@@ -42,6 +49,33 @@ class WatchedTransport extends RedisTransport {
     this.blocking.push(connection);
     return connection;
   }
+}
+
+/** Counts the writes to the kernel (one per write or writev call) made on these sockets. */
+function countWrites(sockets: Socket[]): { count: number; stop(): void } {
+  const counter = { count: 0, stop: (): void => undefined };
+  type Writes = { _write: (...a: unknown[]) => void; _writev?: (...a: unknown[]) => void };
+  const restores = sockets.map((socket) => {
+    const s = socket as unknown as Writes;
+    const [write, writev] = [s._write, s._writev];
+    s._write = (...a) => {
+      counter.count += 1;
+      write.apply(socket, a);
+    };
+    if (writev)
+      s._writev = (...a) => {
+        counter.count += 1;
+        writev.apply(socket, a);
+      };
+    return () => {
+      s._write = write;
+      if (writev) s._writev = writev;
+    };
+  });
+  counter.stop = () => {
+    for (const restore of restores) restore();
+  };
+  return counter;
 }
 
 let redis: RedisServer;
@@ -64,6 +98,7 @@ test("one request in flight: the service reads its Redis sockets about twice per
     const count = () => (reads += 1);
     const sockets = [transport.command, ...transport.blocking].map((c) => c.stream);
     for (const s of sockets) s.on("data", count);
+    const writes = countWrites(sockets);
     await admin.config("RESETSTAT");
     const requests = 50;
     for (let i = 0; i < requests; i++) await caller.request("bells.echo", { i });
@@ -72,9 +107,13 @@ test("one request in flight: the service reads its Redis sockets about twice per
     // which cost a write more per request.
     const stats = await admin.info("commandstats");
     assert.equal(/cmdstat_hdel:calls=(\d+)/.exec(stats)?.[1], String(requests), stats);
+    writes.stop();
     // The request with its take, and the answer of the reply that acknowledged it. Before: a
     // ping, the take's answer, the reply's and the ack's answers (3.3 measured).
     assert.ok(reads / requests < 2.5, `${reads / requests} reads per request`);
+    // The reply leaves with the next wait and its take, on the consumer's connection. Before: the
+    // wait, then the reply on the command connection, then an HDEL (3 measured).
+    assert.ok(writes.count / requests < 1.5, `${writes.count / requests} writes per request`);
     assert.equal(await admin.hlen(`_commissaire.inflight.${transport.owner}`), 0);
     // Nobody pings it or reports its own pushes: only kombu's priority lists are listened to.
     const channels = (await admin.call("PUBSUB", "CHANNELS")) as string[];
@@ -110,6 +149,32 @@ test("a reply acknowledges its request: answered early, a request is no longer i
     }
   } finally {
     release();
+    admin.disconnect();
+    await caller.close();
+    await service.stop(1000);
+    await service.bus.close();
+  }
+});
+
+test("a reply never overtakes what its handler published before it", async () => {
+  const transport = new RedisTransport(redis.url(6));
+  const service = new Echo({ bus: new Bus(transport) });
+  await service.start();
+  const caller = Bus.connect(redis.url(6));
+  const admin = new Redis(redis.url(6));
+  try {
+    // A queue bound to the notification that nobody takes from: it stays where it landed.
+    await caller.transport.declareQueue({
+      name: "announced",
+      bindings: [{ exchange: "commissaire", routingKey: "bells.announced" }],
+    });
+    for (let i = 0; i < 5; i++) {
+      // Lent the consumer's connection, the small reply would reach Redis while it still reads
+      // the 8 MB notification from the other one.
+      await caller.request("bells.announce", { size: 8_000_000 });
+      assert.equal(await admin.llen("announced"), i + 1, `request ${i}`);
+    }
+  } finally {
     admin.disconnect();
     await caller.close();
     await service.stop(1000);

@@ -5,11 +5,14 @@
  * (which cost a write to Redis per request).
  */
 import type { Delivery } from "../../transport.js";
+import type { ScriptedRedis } from "./scripts.js";
 
 /** A consumer that can learn that a delivery of its own is being acknowledged with its reply. */
 export interface Settleable {
   /** `sent` settles when Redis has answered the reply that acknowledges delivery `tag`. */
   acknowledgedBy(tag: string, sent: Promise<unknown>): void;
+  /** A connection of the consumer's own that a reply may go out on now, if any. */
+  lend(): ScriptedRedis | undefined;
 }
 
 export interface AwaitedReply {
@@ -17,6 +20,8 @@ export interface AwaitedReply {
   tag: string;
   /** Tells the consumer that holds it that `sent`, once answered, acknowledged it. */
   acknowledgedBy(sent: Promise<unknown>): void;
+  /** The consumer's own connection, when the reply may go out on it now (RedisConsumer.lend). */
+  lend(): ScriptedRedis | undefined;
 }
 
 interface Entry {
@@ -63,6 +68,7 @@ export class AwaitedReplies {
     return {
       tag: entry.tag,
       acknowledgedBy: (sent) => entry.consumer.acknowledgedBy(entry.tag, sent),
+      lend: () => entry.consumer.lend(),
     };
   }
 }

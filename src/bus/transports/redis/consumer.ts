@@ -62,6 +62,13 @@ export class RedisConsumer implements Consumer {
   private readonly blocking: ScriptedRedis;
   /** A wait on the bells (with its take) is out. */
   private waiting = false;
+  /**
+   * The turn before a wait: replies to our deliveries may ride on the waiting connection, corked
+   * until the wait leaves with them (lend()).
+   */
+  private lending = false;
+  /** The waiting connection's stream was corked for a reply lent it. */
+  private lentCork: { uncork(): void } | null = null;
   /** The waiting connection's CLIENT ID (a stop ends its wait with CLIENT UNBLOCK). */
   private readonly blockingId: () => number | null;
   /** A look after a quiet wait found messages: someone pushes without ringing. */
@@ -125,6 +132,27 @@ export class RedisConsumer implements Consumer {
   }
 
   /**
+   * The connection a reply to one of our deliveries may go out on, in the turn before a wait: the
+   * waiting connection, corked, so that the reply leaves in the same write as the wait (one write
+   * per request with one in flight, instead of two). Undefined at any other time.
+   */
+  lend(): ScriptedRedis | undefined {
+    if (!this.lending || this.stopped || this.blocking.status !== "ready") return undefined;
+    if (!this.lentCork) {
+      this.lentCork = this.blocking.stream;
+      this.blocking.stream.cork();
+    }
+    return this.blocking;
+  }
+
+  /** What was lent leaves now (with the wait, when one is being sent). */
+  private sendLent(): void {
+    const stream = this.lentCork;
+    this.lentCork = null;
+    stream?.uncork();
+  }
+
+  /**
    * Room was freed: a take that stopped short for lack of room or budget takes again. One that
    * emptied the lists does not: the next push rings its bell. (Taking again after every answer
    * cost two empty round trips per request with one in flight.)
@@ -139,17 +167,24 @@ export class RedisConsumer implements Consumer {
   private async loop(): Promise<void> {
     let failures = 0;
     while (!this.stopped) {
+      // A wait is sent only once what the last take started has sent what it sends at once (a
+      // reply from memory, a request to etcd): written first, the wait delayed each of them by a
+      // write to Redis. Replies lent the waiting connection in that turn leave with the wait.
+      if (this.lending) {
+        await endOfTurn();
+        this.lending = false;
+      }
       if (this.held.size >= this.options.prefetch) {
+        // Never held back while we wait for room: the acknowledgements that free it wait for them.
+        this.sendLent();
         await new Promise<void>((resolve) => (this.capacityWaiter = resolve));
         continue;
       }
       // Known to have work (a wake-up, or the last take left some): take now. Otherwise wait on
-      // the bells, with the take queued behind; but only once what the last take started has
-      // sent what it sends at once (a reply from memory, a request to etcd): written first, the
-      // wait delayed each of them by a write to Redis.
-      if (!this.dirty && !this.more && this.held.size > 0) await endOfTurn();
+      // the bells, with the take queued behind.
       const wait = !this.dirty && !this.more;
       this.dirty = false;
+      if (!wait) this.sendLent();
       try {
         await this.take(wait);
         failures = 0;
@@ -174,6 +209,7 @@ export class RedisConsumer implements Consumer {
       const rang = this.blocking.blpop(...this.bells, this.host.blockSeconds);
       const take = this.blocking.takeIntoFlight(...(args as [number, ...string[]]));
       stream?.uncork();
+      this.sendLent();
       const [bell, result] = await Promise.all([rang.catch(() => null), take]);
       return { result, quiet: bell === null };
     } finally {
@@ -234,6 +270,9 @@ export class RedisConsumer implements Consumer {
       this.inFlightBytes += h.delivery.size;
       this.host.replies.expect(h.delivery, this);
     }
+    // A wait follows this take (unless a wake-up comes first): until it leaves, the handlers'
+    // replies may ride with it.
+    this.lending = batch.length > 0 && !this.more;
     for (const h of batch) this.callback(h.delivery);
     return batch.length;
   }
@@ -307,6 +346,7 @@ export class RedisConsumer implements Consumer {
   async stop(): Promise<void> {
     if (!this.stopped) {
       this.stopped = true;
+      this.sendLent();
       this.freed();
       // A wait ends at once (its take still runs; what it takes goes straight back).
       const id = this.blockingId();

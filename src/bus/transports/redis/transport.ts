@@ -21,7 +21,7 @@ import {
   type Transport,
   type TransportEvents,
 } from "../../transport.js";
-import { AwaitedReplies } from "./awaited-replies.js";
+import { AwaitedReplies, type AwaitedReply } from "./awaited-replies.js";
 import { closeConnection, DISCONNECT_TIMEOUT_MS, delay } from "./connection.js";
 import { RedisConsumer } from "./consumer.js";
 import {
@@ -311,7 +311,8 @@ export class RedisTransport implements Transport {
       const list = priorityKey(routingKey, priority);
       const answered = this.replies.claim(routingKey, envelope.properties.correlation_id);
       const ack = answered && { inFlight: inFlightKey(this.owner), tag: answered.tag };
-      const sent = pushLargeReply(this.command, list, large, this.replyTtlMs, this.chunks, ack);
+      const via = this.replyConnection(answered);
+      const sent = pushLargeReply(via, list, large, this.replyTtlMs, this.chunks, ack);
       answered?.acknowledgedBy(sent);
       await sent;
       return { routed: true, queues: 1 };
@@ -324,7 +325,8 @@ export class RedisTransport implements Transport {
       const answered = this.replies.claim(routingKey, envelope.properties.correlation_id);
       if (answered) {
         const flight = inFlightKey(this.owner);
-        const sent = this.command.pushReplyAndAck(list, flight, raw, this.replyTtlMs, answered.tag);
+        const via = this.replyConnection(answered);
+        const sent = via.pushReplyAndAck(list, flight, raw, this.replyTtlMs, answered.tag);
         answered.acknowledgedBy(sent);
         await sent;
       } else await this.command.pushReply(list, raw, this.replyTtlMs);
@@ -342,6 +344,20 @@ export class RedisTransport implements Transport {
       await pipe.exec();
     }
     return { routed: queues.length > 0, queues: queues.length };
+  }
+
+  /**
+   * The connection a reply that acknowledges `answered` goes out on: its consumer's own when it
+   * lends it (consumer.ts, lend), so the reply and the consumer's next wait leave in one write.
+   * Only while nothing of ours is on its way on the command connection: a reply must never
+   * overtake what its handler published before it (a notification a caller may look for).
+   */
+  private replyConnection(answered: AwaitedReply | undefined): ScriptedRedis {
+    const idle =
+      this.command.status === "ready" &&
+      this.command.autoPipelineQueueSize === 0 &&
+      this.command.commandQueue.length === 0;
+    return (idle && answered?.lend()) || this.command;
   }
 
   /** The queues a message reaches, by the stored bindings (kombu's _lookup). */
