@@ -335,7 +335,7 @@ export class RedisConsumer implements Consumer {
     const items = [...this.held.values()];
     for (const h of items) this.release(h.delivery.tag);
     // Those answered (and acknowledged with the answer) are done; the others go back. A reply
-    // still on its way is waited for: put back as well, its request would run a second time.
+    // still on its way is waited for: its request, put back, would run a second time.
     const answered = await Promise.all(items.map((h) => h.acknowledging ?? false));
     const unsettled = items.filter((_, i) => !answered[i]);
     await this.putBack(unsettled);
