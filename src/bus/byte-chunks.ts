@@ -6,10 +6,16 @@
  */
 export const CHUNK_BYTES = 64 * 1024;
 
-/** Spare chunks; a chunk goes back only once nothing reads it any more. */
+/**
+ * Spare chunks; a chunk goes back only once nothing reads it any more. The pool holds at most what
+ * was in use at once (a chunk is spare only after being used), and no more than `keep` chunks
+ * (256: 16 MB). A storage process answering 16 lists of 1,000 hosts at once has about 110 chunks
+ * out; with 32 kept, three quarters of them were fresh memory on every round, which cost 40% more
+ * CPU per list at 16 in flight (bench, list rows).
+ */
 export class ChunkPool {
   private readonly spare: Buffer[] = [];
-  constructor(private readonly keep = 32) {}
+  constructor(private readonly keep = 256) {}
 
   take(): Buffer {
     return this.spare.pop() ?? Buffer.allocUnsafeSlow(CHUNK_BYTES);

@@ -96,6 +96,19 @@ test("a pre-encoded command writes its leading chunks to the socket, corked, and
   );
 });
 
+test("a pool keeps the chunks of many large replies sent at once", () => {
+  const pool = new ChunkPool();
+  // 16 lists of 1,000 hosts answered at once: about 7 chunks each.
+  const replies = Array.from({ length: 16 }, () => {
+    const bytes = new ByteChunks(pool);
+    bytes.latin1("h".repeat(7 * CHUNK_BYTES - 10));
+    bytes.finish();
+    return bytes;
+  });
+  for (const bytes of replies) bytes.release();
+  assert.equal(pool.size, 16 * 7);
+});
+
 test("chunks from a pool go back to it when released, and the next bytes reuse them", () => {
   const pool = new ChunkPool(8);
   const first = new ByteChunks(pool);
