@@ -79,6 +79,31 @@ function countWrites(sockets: Socket[]): { count: number; stop(): void } {
 }
 
 let redis: RedisServer;
+
+interface Setup {
+  transport: WatchedTransport;
+  caller: Bus;
+  admin: Redis;
+}
+
+/** The Echo service on database `db` with a caller and an admin connection, all closed after. */
+async function withEcho(db: number, run: (setup: Setup) => Promise<void>): Promise<void> {
+  const transport = new WatchedTransport(redis.url(db));
+  const service = new Echo({ bus: new Bus(transport) });
+  await service.start();
+  const caller = Bus.connect(redis.url(db));
+  const admin = new Redis(redis.url(db));
+  try {
+    await run({ transport, caller, admin });
+  } finally {
+    release();
+    admin.disconnect();
+    await caller.close();
+    await service.stop(1000);
+    await service.bus.close();
+  }
+}
+
 before(async () => {
   redis = await RedisServer.start();
 });
@@ -87,12 +112,7 @@ after(async () => {
 });
 
 test("one request in flight: the service reads its Redis sockets about twice per request", async () => {
-  const transport = new WatchedTransport(redis.url(1));
-  const service = new Echo({ bus: new Bus(transport) });
-  await service.start();
-  const caller = Bus.connect(redis.url(1));
-  const admin = new Redis(redis.url(1));
-  try {
+  await withEcho(1, async ({ transport, caller, admin }) => {
     await caller.request("bells.echo", { warm: true });
     let reads = 0;
     const count = () => (reads += 1);
@@ -120,22 +140,12 @@ test("one request in flight: the service reads its Redis sockets about twice per
     assert.ok(!channels.includes("_commissaire.wake.bells"), channels.join());
     assert.ok(!channels.includes("__keyspace@1__:bells"), channels.join());
     assert.ok(channels.includes("__keyspace@1__:bells\x06\x163"), channels.join());
-  } finally {
-    admin.disconnect();
-    await caller.close();
-    await service.stop(1000);
-    await service.bus.close();
-  }
+  });
 });
 
 test("a reply acknowledges its request: answered early, a request is no longer in flight", async () => {
-  const transport = new RedisTransport(redis.url(5));
-  const service = new Echo({ bus: new Bus(transport) });
-  await service.start();
-  const caller = Bus.connect(redis.url(5));
-  const admin = new Redis(redis.url(5));
-  const flight = `_commissaire.inflight.${transport.owner}`;
-  try {
+  await withEcho(5, async ({ transport, caller, admin }) => {
+    const flight = `_commissaire.inflight.${transport.owner}`;
     // Text, small pieces, and large pieces (pre-encoded).
     for (const [kind, size] of [
       ["text", 10],
@@ -147,22 +157,11 @@ test("a reply acknowledges its request: answered early, a request is no longer i
       assert.equal(await admin.hlen(flight), 0, `${kind} ${size}`);
       release();
     }
-  } finally {
-    release();
-    admin.disconnect();
-    await caller.close();
-    await service.stop(1000);
-    await service.bus.close();
-  }
+  });
 });
 
 test("a reply never overtakes what its handler published before it", async () => {
-  const transport = new RedisTransport(redis.url(6));
-  const service = new Echo({ bus: new Bus(transport) });
-  await service.start();
-  const caller = Bus.connect(redis.url(6));
-  const admin = new Redis(redis.url(6));
-  try {
+  await withEcho(6, async ({ caller, admin }) => {
     // A queue bound to the notification that nobody takes from: it stays where it landed.
     await caller.transport.declareQueue({
       name: "announced",
@@ -174,12 +173,7 @@ test("a reply never overtakes what its handler published before it", async () =>
       await caller.request("bells.announce", { size: 8_000_000 });
       assert.equal(await admin.llen("announced"), i + 1, `request ${i}`);
     }
-  } finally {
-    admin.disconnect();
-    await caller.close();
-    await service.stop(1000);
-    await service.bus.close();
-  }
+  });
 });
 
 test("a take that stops short rings the bell for the other consumers", async () => {
